@@ -1,0 +1,49 @@
+"""Roles, the area level each binds to, and what each role may do (capabilities)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    DISTRICT_COMMAND = "district_command", _("District command center")
+    DISTRICT_LEADER = "district_leader", _("District leader")
+    STREET_OFFICER = "street_officer", _("Street officer")
+    COMMUNITY_OFFICER = "community_officer", _("Community officer")
+    GRID_CHIEF = "grid_chief", _("Grid chief")
+    GRID_WORKER = "grid_worker", _("Grid worker")
+    DEPARTMENT_HANDLER = "department_handler", _("Department handler")
+    SYSTEM_ADMIN = "system_admin", _("System administrator")
+
+
+# The area level a role is bound to; department_handler is bound to a department instead.
+ROLE_LEVEL = {
+    Role.DISTRICT_COMMAND: "district",
+    Role.DISTRICT_LEADER: "district",
+    Role.SYSTEM_ADMIN: "district",
+    Role.STREET_OFFICER: "street",
+    Role.COMMUNITY_OFFICER: "community",
+    Role.GRID_CHIEF: "grid",
+    Role.GRID_WORKER: "grid",
+    Role.DEPARTMENT_HANDLER: None,
+}
+
+# Capabilities: "view" is implied by every role. Each capability holds within the role's area.
+CAPABILITIES = {
+    "view": _("view areas, staff and departments"),
+    "area.change": _("edit the area tree and boundaries"),
+    "staff.change": _("assign grid staff"),
+    "department.change": _("edit departments"),
+    "role.change": _("grant and revoke roles"),
+    "audit.view": _("read the audit log"),
+}
+
+ROLE_CAPABILITIES: dict[str, set[str]] = {
+    Role.SYSTEM_ADMIN: {"view", "area.change", "staff.change", "department.change", "role.change", "audit.view"},
+    Role.DISTRICT_COMMAND: {"view", "staff.change", "audit.view"},
+    Role.DISTRICT_LEADER: {"view"},
+    Role.STREET_OFFICER: {"view", "staff.change"},
+    Role.COMMUNITY_OFFICER: {"view", "staff.change"},
+    Role.GRID_CHIEF: {"view"},
+    Role.GRID_WORKER: {"view"},
+    Role.DEPARTMENT_HANDLER: {"view"},
+}
