@@ -28,7 +28,7 @@ class User(AbstractUser):
 
 
 class RoleAssignmentQuerySet(RestrictedQuerySet):
-    scope_path = "area__path"
+    scope_paths = ("area__path", "department__area__path")
     scope_department = "department_id"
 
     def active(self, on=None):

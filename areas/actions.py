@@ -439,9 +439,12 @@ def end_staff_assignment(actor, assignment: StaffAssignment, ends_on: date | Non
         assignment = StaffAssignment.objects.select_for_update().get(pk=assignment.pk)
         if assignment.ends_on is not None and assignment.ends_on <= ends_on:
             raise ValidationError(_("This assignment has already ended."))
-        if ends_on < assignment.starts_on:
-            ends_on = assignment.starts_on
         before = snapshot(assignment)
+        if ends_on < assignment.starts_on:
+            # never took effect: an assignment ended before it began is cancelled
+            record(actor, "staff.cancel", assignment, before=before)
+            assignment.delete()
+            return assignment
         assignment.ends_on = ends_on
         assignment.save(update_fields=["ends_on"])
         record(actor, "staff.end", assignment, before=before, after=snapshot(assignment))

@@ -38,7 +38,7 @@ def parse_geometry(value: Any) -> BaseGeometry:
     try:
         geom = shape(value)
     except Exception as exc:  # shapely raises several kinds for malformed coordinates
-        raise ValidationError(_("The boundary's coordinates are malformed: %(error)s") % {"error": exc}) from exc
+        raise ValidationError(_("The boundary's coordinates are malformed.")) from exc
     if geom.is_empty:
         raise ValidationError(_("The boundary is empty."))
     if shapely.get_num_coordinates(geom) > MAX_VERTICES:

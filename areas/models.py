@@ -10,7 +10,7 @@ from core.querysets import RestrictedQuerySet
 
 
 class AreaQuerySet(RestrictedQuerySet):
-    scope_path = "path"
+    scope_paths = ("path",)
 
     def subtree(self, area):
         return self.filter(path__startswith=area.path)
@@ -105,7 +105,8 @@ class Area(models.Model):
 
 
 class DepartmentQuerySet(RestrictedQuerySet):
-    scope_path = "area__path"
+    scope_paths = ("area__path",)
+    scope_ancestors = True  # a district department serves every street below it
     scope_department = "id"
 
 
@@ -135,7 +136,7 @@ class Department(models.Model):
 
 
 class StaffAssignmentQuerySet(RestrictedQuerySet):
-    scope_path = "area__path"
+    scope_paths = ("area__path",)
 
     def active(self, on=None):
         on = on or timezone.localdate()

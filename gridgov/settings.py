@@ -135,6 +135,9 @@ AXES_LOCKOUT_CALLABLE = "accounts.views.lockout"
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 AXES_IPWARE_PROXY_COUNT = 0
 AXES_VERBOSE = False
+# axes suggests locking by IP too; we lock by username on purpose (an attacker cannot dodge the
+# lock by changing address, and a shared office NAT does not lock everyone out).
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 # Idle sessions end after SESSION_IDLE_MINUTES without a request.
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_MINUTES", "30")) * 60
@@ -151,7 +154,9 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = VAR_DIR / "static"
+# The demo serves static files straight from the app folders (WhiteNoise finders); production
+# runs collectstatic into STATIC_ROOT.
+STATIC_ROOT = Path(os.environ["STATIC_ROOT"]) if os.environ.get("STATIC_ROOT") else None
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
@@ -207,6 +212,8 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     SECURE_CONTENT_TYPE_NOSNIFF = True
     X_FRAME_OPTIONS = "DENY"
+    STATIC_ROOT = STATIC_ROOT or VAR_DIR / "static"
+    WHITENOISE_USE_FINDERS = False
     STORAGES = {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
         "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
