@@ -28,6 +28,10 @@ class TokenView(ObtainAuthToken):
     def post(self, request, *args, **kwargs):
         serializer = self.serializer_class(data=request.data, context={"request": request})
         if not serializer.is_valid():
+            # django-axes marks the request it saw (DRF's wrapper) when the account is locked
+            if getattr(request, "axes_locked_out", False) or getattr(request._request, "axes_locked_out", False):
+                return Response({"detail": _("Too many failed logins: this account is locked for 15 minutes.")},
+                                status=status.HTTP_403_FORBIDDEN)
             return Response({"detail": _("Wrong username or password.")}, status=status.HTTP_400_BAD_REQUEST)
         user = serializer.validated_data["user"]
         token, _created = Token.objects.get_or_create(user=user)

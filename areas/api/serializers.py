@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from areas.choices import Level
 from areas.models import Area, Department, StaffAssignment
 
 
@@ -43,7 +44,7 @@ class AreaDetailSerializer(AreaSerializer):
 
 class AreaWriteSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
-    level = serializers.ChoiceField(choices=["street", "community", "grid", "cell"])
+    level = serializers.ChoiceField(choices=Level.choices)
     parent = serializers.IntegerField()
     code = serializers.CharField(max_length=24, required=False, allow_blank=True)
     boundary = serializers.JSONField(required=False, allow_null=True)
