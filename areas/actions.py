@@ -214,7 +214,7 @@ def update_area(actor, area: Area, *, name=UNSET, code=UNSET, boundary=UNSET, of
                 illustrative=UNSET, grid_level_names=UNSET, households=UNSET) -> Area:
     _require(actor, "area.change", area)
     with transaction.atomic():
-        area = Area.objects.select_for_update().select_related("parent").get(pk=area.pk)
+        area = Area.objects.select_for_update(of=("self",)).select_related("parent").get(pk=area.pk)
         before = _area_snapshot(area)
         if name is not UNSET:
             name = (name or "").strip()
