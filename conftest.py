@@ -92,6 +92,15 @@ def build_cast() -> Cast:
     return Cast(d, sa, sb, ca1, cb1, ga11, ga12, gb11, cg, bcg, users)
 
 
+def pytest_sessionstart(session):
+    """The zh_Hans catalog is compiled from locale/*.po before any test renders Chinese."""
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("compile_translations", verbosity=0)
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

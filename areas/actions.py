@@ -414,9 +414,9 @@ def assign_staff(actor, *, user, area: Area, duty: str, starts_on: date | None =
         same = _overlapping(StaffAssignment.objects.filter(user=user, area=area, duty=duty), starts_on, ends_on)
         if same.exists():
             raise ValidationError(_("%(user)s already holds this duty on this grid in that period.") % {"user": user})
-        if duty == Duty.GRID_CHIEF:
-            if _overlapping(StaffAssignment.objects.filter(area=area, duty=duty), starts_on, ends_on).exists():
-                raise ValidationError(_("The grid %(grid)s already has a grid chief in that period.") % {"grid": area.name})
+        chiefs = StaffAssignment.objects.filter(area=area, duty=Duty.GRID_CHIEF)
+        if duty == Duty.GRID_CHIEF and _overlapping(chiefs, starts_on, ends_on).exists():
+            raise ValidationError(_("The grid %(grid)s already has a grid chief in that period.") % {"grid": area.name})
         if duty == Duty.SPONSORING_LEADER:
             count = _overlapping(StaffAssignment.objects.filter(user=user, duty=duty), starts_on, ends_on).count()
             if count >= SPONSORING_LEADER_MAX_GRIDS:

@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from areas.choices import DepartmentKind, Duty, Level
@@ -68,9 +69,9 @@ class Area(models.Model):
     @property
     def level_label(self) -> str:
         if self.level == Level.STREET and self.name.endswith(("镇", "乡")):
-            return "乡镇"
+            return gettext("Township")
         if self.level == Level.COMMUNITY and self.name.endswith(("村委会", "村")):
-            return "村"
+            return gettext("Village")
         if self.level == Level.GRID:
             names = self.district_grid_level_names()
             rank = self.grid_rank

@@ -34,7 +34,8 @@ def force_list(user, root: Area) -> list[dict]:
     """三级力量清单: people per duty and role for each street, community and grid under `root`.
 
     Each row counts the people bound directly to that area and, for streets and communities, the
-    grid staff in the grids below them.
+    grid staff in the grids below them. Keys are "duty:<duty>" (staff assignments) and
+    "role:<role>" (role assignments): a grid chief is both a duty and a role, counted apart.
     """
     areas = list(
         Area.objects.restrict(user).subtree(root)
@@ -54,17 +55,15 @@ def force_list(user, root: Area) -> list[dict]:
     by_path = {a.path: a for a in areas}
     totals: dict[int, Counter] = defaultdict(Counter)
     for area in areas:
-        counts = Counter(direct_duty[area.id]) + Counter(direct_role[area.id])
-        # add to every ancestor within the list
+        counts = Counter({f"duty:{k}": v for k, v in direct_duty[area.id].items()})
+        counts.update({f"role:{k}": v for k, v in direct_role[area.id].items()})
         parts = area.path.strip("/").split("/")
         for i in range(1, len(parts) + 1):
             ancestor = by_path.get("/" + "/".join(parts[:i]) + "/")
             if ancestor is not None:
                 totals[ancestor.id].update(counts)
     for area in areas:
-        rows.append({
-            "area": area,
-            "direct": {**{d: direct_duty[area.id][d] for d in Duty.values}, **{r: direct_role[area.id][r] for r in FORCE_ROLES}},
-            "total": {**{d: totals[area.id][d] for d in Duty.values}, **{r: totals[area.id][r] for r in FORCE_ROLES}},
-        })
+        direct = {**{f"duty:{d}": direct_duty[area.id][d] for d in Duty.values},
+                  **{f"role:{r}": direct_role[area.id][r] for r in FORCE_ROLES}}
+        rows.append({"area": area, "direct": direct, "total": {key: totals[area.id][key] for key in direct}})
     return rows

@@ -406,7 +406,7 @@ def force_list_page(request):
     down_to = request.GET.get("down_to") or Level.GRID
     if down_to not in FORCE_DEPTH_CHOICES:
         down_to = Level.GRID
-    columns = [(d.value, d.label) for d in Duty] + [(r.value, r.label) for r in FORCE_ROLES]
+    columns = [(f"duty:{d.value}", d.label) for d in Duty] + [(f"role:{r.value}", r.label) for r in FORCE_ROLES]
     page = None
     if root is not None:
         shown_levels = {Level.DISTRICT, *FORCE_DEPTH_CHOICES[:FORCE_DEPTH_CHOICES.index(down_to) + 1]}

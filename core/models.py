@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.querysets import RestrictedQuerySet
 
-__all__ = ["AuditLog", "Counter", "RestrictedQuerySet"]
+__all__ = ["AuditLog", "Counter", "Notification", "RestrictedQuerySet", "SmsMessage", "WorkdayOverride"]
 
 
 class AuditLogQuerySet(models.QuerySet):
@@ -70,3 +70,57 @@ class Counter(models.Model):
 
     def __str__(self):
         return f"{self.name}={self.value}"
+
+
+class WorkdayOverride(models.Model):
+    """A local exception to the national calendar: a day off (e.g. a local festival) or a make-up
+    workday. Also how a district enters next year's holidays before the calendar library has them."""
+
+    date = models.DateField(_("date"), unique=True)
+    is_workday = models.BooleanField(_("working day"))
+    note = models.CharField(_("note"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("calendar override")
+        verbose_name_plural = _("calendar overrides")
+
+    def __str__(self):
+        return f"{self.date} {'workday' if self.is_workday else 'holiday'}"
+
+
+class Notification(models.Model):
+    """An in-app message to one user (the inbox). Written only after the change commits."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
+                             related_name="notifications")
+    kind = models.CharField(_("kind"), max_length=32)
+    message = models.CharField(_("message"), max_length=300)
+    url = models.CharField(_("link"), max_length=200, blank=True)
+    object_type = models.CharField(max_length=64, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"])]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+
+    def __str__(self):
+        return self.message
+
+
+class SmsMessage(models.Model):
+    """What the logging SMS backend 'sent' (the demo has no SMS gateway)."""
+
+    phone_masked = models.CharField(max_length=20)
+    text = models.CharField(max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self):
+        return f"{self.phone_masked}: {self.text}"

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "core",
     "accounts",
     "areas",
+    "cases",
     "web",
 ]
 
@@ -219,3 +220,7 @@ if PRODUCTION:
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
         "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
     }
+
+# Office hours for time limits counted in working hours (working days: see core/workcalendar.py).
+WORKDAY_START = os.environ.get("WORKDAY_START", "09:00")
+WORKDAY_END = os.environ.get("WORKDAY_END", "17:00")

@@ -21,7 +21,8 @@ def main() -> int:
         cwd=ROOT, check=True,
     )
     table: dict[str, str] = {}
-    for tsv in sorted(LOCALE.glob("*.tsv")):
+    # core_strings.tsv is read last: where two tables disagree, it decides
+    for tsv in sorted(LOCALE.glob("*.tsv"), key=lambda path: path.name == "core_strings.tsv"):
         for line in tsv.read_text(encoding="utf-8").splitlines():
             if "\t" in line and not line.startswith("#"):
                 msgid, msgstr = line.split("\t", 1)

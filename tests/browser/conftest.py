@@ -15,7 +15,6 @@ import pytest
 # the test itself (building the tree, checking rows) are still synchronous and safe here.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-from web.tests.catalog import build_catalog  # noqa: E402
 from web.tests.tree import PASSWORD, build_tree  # noqa: E402
 
 CHROMIUM = os.environ.get("GRIDGOV_CHROMIUM", "/usr/bin/chromium")
@@ -33,17 +32,6 @@ def chromium():
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
-
-
-@pytest.fixture(scope="session")
-def zh_catalog_dir(tmp_path_factory):
-    return build_catalog(tmp_path_factory.mktemp("locale"))
-
-
-@pytest.fixture(autouse=True)
-def web_strings_catalog(settings, zh_catalog_dir):
-    settings.LOCALE_PATHS = [*settings.LOCALE_PATHS, str(zh_catalog_dir)]
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

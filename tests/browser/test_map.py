@@ -42,7 +42,7 @@ def test_street_officer_drills_down_from_community_to_grid_page(live_tree, sessi
     page.wait_for_url(s.base_url + live_tree.grid_a1.get_absolute_url())
     assert "幸福社区第一网格" in page.inner_text("h1")
     assert "张网格" in page.inner_text("#staff")
-    page.wait_for_selector(f'.minimap[data-state="ready"]')
+    page.wait_for_selector('.minimap[data-state="ready"]')
 
     # The breadcrumb goes back up to the community, and the map remembered where we were.
     page.click(f'.breadcrumb a[href="{live_tree.community_a.get_absolute_url()}"]')

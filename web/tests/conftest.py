@@ -1,18 +1,6 @@
 import pytest
 
-from web.tests.catalog import build_catalog
 from web.tests.tree import build_tree
-
-
-@pytest.fixture(scope="session")
-def zh_catalog_dir(tmp_path_factory):
-    return build_catalog(tmp_path_factory.mktemp("locale"))
-
-
-@pytest.fixture(autouse=True)
-def web_strings_catalog(settings, zh_catalog_dir):
-    """The page strings in Chinese even before the project's .po carries them (its entries win)."""
-    settings.LOCALE_PATHS = [*settings.LOCALE_PATHS, str(zh_catalog_dir)]
 
 
 @pytest.fixture(autouse=True)

@@ -198,10 +198,23 @@ def test_force_list_counts_duties_and_roles(tree, login):
     response = login("street_a").get(reverse("areas:force-list"))
     rows = {row["area"].name: row for row in response.context["page_obj"]}
     assert set(rows) == {"东风街道", "幸福社区", "幸福社区第一网格", "幸福社区第二网格"}
-    assert rows["幸福社区第一网格"]["direct"]["full_time_worker"] == 1
-    assert rows["东风街道"]["total"]["full_time_worker"] == 1
-    assert rows["东风街道"]["direct"]["street_officer"] == 1
-    assert rows["东风街道"]["total"]["grid_worker"] == 1
+    assert rows["幸福社区第一网格"]["direct"]["duty:full_time_worker"] == 1
+    assert rows["东风街道"]["total"]["duty:full_time_worker"] == 1
+    assert rows["东风街道"]["direct"]["role:street_officer"] == 1
+    assert rows["东风街道"]["total"]["role:grid_worker"] == 1
+
+
+def test_force_list_counts_the_grid_chief_duty_and_role_apart(cast, client):
+    from areas.actions import assign_staff
+    from areas.selectors import force_list
+
+    assign_staff(None, user=cast.worker_a11, area=cast.grid_a11, duty="grid_chief")
+    rows = {row["area"].code: row for row in force_list(cast.command, cast.district)}
+    grid = rows[cast.grid_a11.code]
+    assert grid["direct"]["duty:grid_chief"] == 1  # worker_a11 holds the duty
+    assert grid["direct"]["role:grid_chief"] == 1  # chief_a11 holds the role
+    assert rows[cast.district.code]["total"]["duty:grid_chief"] == 1
+    assert rows[cast.district.code]["total"]["role:grid_worker"] == 2
 
 
 def test_audit_log_shows_only_the_users_district(tree, login, django_user_model):
