@@ -82,7 +82,7 @@ def build_cast() -> Cast:
     person("admin", "system_admin", d)
     person("officer_a", "street_officer", sa)
     person("officer_b", "street_officer", sb)
-    person("community_a1", "community_officer", ca1)
+    person("officer_a1", "community_officer", ca1)
     person("chief_a11", "grid_chief", ga11)
     person("worker_a11", "grid_worker", ga11)
     person("worker_b11", "grid_worker", gb11)

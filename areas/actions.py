@@ -59,6 +59,9 @@ def expected_code_shape(level: str, parent: Area | None) -> tuple[str, str]:
 
 
 def validate_code(code: str, level: str, parent: Area | None) -> None:
+    max_length = Area._meta.get_field("code").max_length
+    if len(code or "") > max_length:
+        raise ValidationError({"code": _("Codes have at most %(n)d digits: the tree is too deep here.") % {"n": max_length}})
     prefix, pattern = expected_code_shape(level, parent)
     if not re.fullmatch(pattern, code or ""):
         raise ValidationError(

@@ -161,7 +161,7 @@ def brute_force(polygons, tree, xs, ys) -> np.ndarray:
 def latencies_us(call, xs, ys) -> np.ndarray:
     clock = time.perf_counter_ns
     out = np.empty(len(xs))
-    for n, (x, y) in enumerate(zip(xs, ys)):
+    for n, (x, y) in enumerate(zip(xs, ys, strict=True)):
         begin = clock()
         call(x, y)
         out[n] = clock() - begin
@@ -174,7 +174,8 @@ def bench_ours(rows, polygons, xs, ys) -> dict:
     build_s = time.perf_counter() - begin
     _, _, _, _, nx, ny, lattice = index.lattice
     dirty = float((lattice <= -2).mean())
-    say(f"ours: index built in {build_s:.2f} s — lattice {nx}×{ny}, {dirty:.1%} of cells straddle a boundary")
+    say(f"ours: index built in {build_s:.2f} s — lattice {nx}×{ny}, {dirty:.1%} of cells straddle a boundary, "
+        f"{index.nbytes / 1e6:.1f} MB")
 
     index.resolve_many(xs[:10_000], ys[:10_000])  # warm up
     runs = []
@@ -189,7 +190,7 @@ def bench_ours(rows, polygons, xs, ys) -> dict:
     sx, sy = xs[:SINGLES].tolist(), ys[:SINGLES].tolist()
     latencies_us(index.resolve, sx[:200], sy[:200])  # warm up
     lat = latencies_us(index.resolve, sx, sy)
-    singles = [index.resolve(x, y) for x, y in zip(sx, sy)]
+    singles = [index.resolve(x, y) for x, y in zip(sx, sy, strict=True)]
     single_agree = [-1 if s is None else s for s in singles] == found[:SINGLES].tolist()
     say(f"ours: single lookups ×{SINGLES:,}: p50 {np.median(lat):.2f} µs, p99 {np.percentile(lat, 99):.2f} µs, "
         f"{len(lat) / lat.sum() * 1e6:,.0f} lookups/s; same answers as the batch: {single_agree}")
@@ -208,6 +209,7 @@ def bench_ours(rows, polygons, xs, ys) -> dict:
         "single_points_per_s": len(lat) / lat.sum() * 1e6,
         "agreement": agreement if single_agree else 0.0,
         "dirty": dirty,
+        "index_mb": index.nbytes / 1e6,
     }
 
 
@@ -259,7 +261,7 @@ def bench_postgis(polygons, xs, ys, found) -> dict:
 
         conn.execute("CREATE UNLOGGED TABLE points (i integer PRIMARY KEY, x float8 NOT NULL, y float8 NOT NULL)")
         with cur.copy("COPY points (i, x, y) FROM STDIN") as copy:
-            for n, (x, y) in enumerate(zip(xs.tolist(), ys.tolist())):
+            for n, (x, y) in enumerate(zip(xs.tolist(), ys.tolist(), strict=True)):
                 copy.write_row((n, x, y))
         conn.execute("VACUUM ANALYZE points")
         plan = [row[0] for row in conn.execute("EXPLAIN " + BATCH_SQL)]
@@ -332,6 +334,7 @@ def main() -> int:
         "single_points_per_s": round(ours["single_points_per_s"]),
         "agreement": round(ours["agreement"], 6),
         "build_s": round(ours["build_s"], 3),
+        "index_mb": round(ours["index_mb"], 1),
         "baseline": "postgis",
     }
     if base:

@@ -64,6 +64,8 @@ class Counter(models.Model):
 
     name = models.CharField(max_length=64, unique=True)
     value = models.BigIntegerField(default=0)
+    # changes with every bump, so a value rolled back and reached again is still a new version
+    token = models.CharField(max_length=32, default="", blank=True)
 
     class Meta:
         verbose_name = _("counter")

@@ -164,6 +164,8 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+# GeoJSON boundary files of a whole district arrive as request bodies.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", str(20 * 1024 * 1024)))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -216,6 +218,7 @@ if PRODUCTION:
     X_FRAME_OPTIONS = "DENY"
     STATIC_ROOT = STATIC_ROOT or VAR_DIR / "static"
     WHITENOISE_USE_FINDERS = False
+    WHITENOISE_AUTOREFRESH = False
     STORAGES = {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
         "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -224,3 +227,9 @@ if PRODUCTION:
 # Office hours for time limits counted in working hours (working days: see core/workcalendar.py).
 WORKDAY_START = os.environ.get("WORKDAY_START", "09:00")
 WORKDAY_END = os.environ.get("WORKDAY_END", "17:00")
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "core.notify.LoggingSmsBackend")
+
+# The case loop: how long a closed case may be reopened, and what counts as a possible duplicate.
+CASE_REOPEN_DAYS = int(os.environ.get("CASE_REOPEN_DAYS", "30"))
+DUPLICATE_RADIUS_M = int(os.environ.get("DUPLICATE_RADIUS_M", "200"))
+DUPLICATE_DAYS = int(os.environ.get("DUPLICATE_DAYS", "7"))

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("web.urls")),
     path("accounts/", include("accounts.urls")),
     path("areas/", include("areas.urls")),
+    path("cases/", include("cases.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("gridgov.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -51,12 +51,17 @@ class DistrictSettings:
 DISTRICT_SETTINGS: dict[str, DistrictSettings] = {
     # 淇滨区: "将城区划分为49个网格" (seed report 000); the report's example is 九州路办事处,
     # 金鹤社区. 长江路/泰山路街道 (founded after 2020) have no community list: four each invented.
-    "410611": DistrictSettings(core=(114.2988, 35.7416), urban_grid_total=49, generated_urban_communities=4,
-                               focus_street="九州路街道", focus_community="金鹤社区居委会"),
+    "410611": DistrictSettings(
+        core=(114.2988, 35.7416),
+        urban_grid_total=49,
+        generated_urban_communities=4,
+        focus_street="九州路街道",
+        focus_community="金鹤社区居委会",
+    ),
     "220106": DistrictSettings(core=(125.2560, 43.8810)),
     "410411": DistrictSettings(core=(113.3000, 33.7260)),
     "370831": DistrictSettings(core=(117.2510, 35.6640)),
-    "431302": DistrictSettings(core=(112.0000, 27.7300), grid_level_names=("总网格", "一级网格", "二级网格")),
+    "431302": DistrictSettings(core=(112.0000, 27.7300), grid_level_names=("二级网格",)),  # report 004: 总网格 = street, 一级 = community
 }
 
 DISTRICT_CODES = tuple(DISTRICT_SETTINGS)
@@ -164,10 +169,21 @@ def load_district(code: str) -> DistrictSource:
         names = tuple(item.get("communities") or ())
         generated = not names
         if generated:
-            count = (district_settings.generated_urban_communities if is_urban_street(item["name"])
-                     else district_settings.generated_villages)
+            count = (
+                district_settings.generated_urban_communities
+                if is_urban_street(item["name"])
+                else district_settings.generated_villages
+            )
             names = generated_community_names(item["name"], count)
-        townships.append(Township(name=item["name"], code=item["code"], communities=names,
-                                  communities_generated=generated))
-    return DistrictSource(code=info["code"], name=info["district"], province=info["province"], city=info["city"],
-                          townships=tuple(townships), boundary_geojson=geometry, settings=district_settings)
+        townships.append(
+            Township(name=item["name"], code=item["code"], communities=names, communities_generated=generated)
+        )
+    return DistrictSource(
+        code=info["code"],
+        name=info["district"],
+        province=info["province"],
+        city=info["city"],
+        townships=tuple(townships),
+        boundary_geojson=geometry,
+        settings=district_settings,
+    )

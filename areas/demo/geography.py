@@ -124,8 +124,6 @@ def sample_points(region: BaseGeometry, n: int, rng: np.random.Generator) -> np.
 
 def voronoi_cells(seeds: np.ndarray, envelope: BaseGeometry) -> list[BaseGeometry]:
     """One Voronoi cell per seed, in the seeds' order, covering at least `envelope`."""
-    if len(seeds) == 1:
-        return [envelope.envelope.buffer(1.0, join_style="mitre")]
     diagram = shapely.voronoi_polygons(shapely.multipoints(seeds), extend_to=envelope, ordered=True)
     cells = list(diagram.geoms)
     if len(cells) != len(seeds):  # duplicate seeds; sample_points avoids them
@@ -153,7 +151,9 @@ def relax(region: BaseGeometry, seeds: np.ndarray, iterations: int) -> np.ndarra
     return seeds
 
 
-def partition(region: BaseGeometry, n: int, key: str, *, iterations: int = LLOYD_ITERATIONS) -> list[BaseGeometry]:
+def partition(
+    region: BaseGeometry, n: int, key: str, *, iterations: int = LLOYD_ITERATIONS
+) -> list[BaseGeometry]:
     """Cut `region` (lon/lat) into n compact cells that tile it exactly; deterministic in `key`.
 
     A region in several pieces (a town cut in two by the district outline) is cut piece by
@@ -197,7 +197,9 @@ def _partition_connected(region: BaseGeometry, n: int, key: str, iterations: int
     plane = to_plane(region, k)
     start = sample_points(plane, n, rng_for(key))
     relaxed = relax(plane, start, iterations)
-    envelope = plane.envelope.buffer(max(plane.bounds[2] - plane.bounds[0], plane.bounds[3] - plane.bounds[1]))
+    envelope = plane.envelope.buffer(
+        max(plane.bounds[2] - plane.bounds[0], plane.bounds[3] - plane.bounds[1])
+    )
     cells_plane = voronoi_cells(relaxed, envelope)
     # Back to lon/lat and onto the lattice *before* clipping: neighbours then share identical
     # edges, so their clipped pieces meet exactly.
@@ -245,7 +247,9 @@ def _reassign_orphans(clipped: list[BaseGeometry], seed_points: list[Point]) -> 
 # --- the urban zone --------------------------------------------------------------------------
 
 
-def _blob(center: tuple[float, float], radius: float, rng: np.random.Generator, vertices: int = 96) -> Polygon:
+def _blob(
+    center: tuple[float, float], radius: float, rng: np.random.Generator, vertices: int = 96
+) -> Polygon:
     """A smooth irregular disc: radius modulated by a few low harmonics (looks like a town, not a circle)."""
     theta = np.linspace(0, 2 * math.pi, vertices, endpoint=False)
     wobble = np.ones_like(theta)
@@ -256,8 +260,9 @@ def _blob(center: tuple[float, float], radius: float, rng: np.random.Generator, 
     return Polygon(np.column_stack([xs, ys]))
 
 
-def split_urban_zone(district: BaseGeometry, core: tuple[float, float], share: float,
-                     key: str) -> tuple[BaseGeometry, BaseGeometry]:
+def split_urban_zone(
+    district: BaseGeometry, core: tuple[float, float], share: float, key: str
+) -> tuple[BaseGeometry, BaseGeometry]:
     """(urban zone, rural zone): a town-shaped area around `core` holding `share` of the district.
 
     Detached bits of either zone (the town cut off by a bend of the outline, a small corner of

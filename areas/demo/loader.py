@@ -20,9 +20,10 @@ from datetime import date
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 from pypinyin import lazy_pinyin
 
@@ -66,7 +67,9 @@ DEPARTMENTS = [
 
 # Invented people (no real person meant). The login accounts' names are fixed; grid staff get
 # names drawn from these lists, deterministically per username.
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗郑梁谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余于杜叶程魏苏吕丁任沈姚卢"
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗郑梁谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余于杜叶程魏苏吕丁任沈姚卢"
+)
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建国志文辉鹏飞宇浩然晓东春梅海燕雪琳佳欣俊峰"
 
 
@@ -90,8 +93,12 @@ class LoadResult:
     stats: Counter = field(default_factory=Counter)
 
     def level_counts(self) -> dict[str, int]:
-        rows = (Area.objects.filter(district_code=self.district.code).values("level")
-                .annotate(n=Count("id")).values_list("level", "n"))
+        rows = (
+            Area.objects.filter(district_code=self.district.code)
+            .values("level")
+            .annotate(n=Count("id"))
+            .values_list("level", "n")
+        )
         counts = dict(rows)
         return {level: counts.get(level, 0) for level in Level.values if counts.get(level)}
 
@@ -114,18 +121,27 @@ def load_demo(code: str = DEFAULT_DISTRICT, *, password: str | None = None) -> L
 
 def _load_areas(plan: DistrictPlan, stats: Counter) -> dict[str, Area]:
     existing = {area.code: area for area in Area.objects.filter(district_code=plan.code)}
+    nodes = list(plan.root.walk())
+    boundaries = {node.code: geo.to_geojson(node.geometry) for node in nodes}
+    _clear_changed_boundaries(nodes, boundaries, existing, stats)
     parent_of = plan.parent_of()
     areas: dict[str, Area] = {}
-    for node in plan.root.walk():
-        fields = {"name": node.name, "official_code": node.official_code, "illustrative": node.illustrative,
-                  "households": node.households}
+    for node in nodes:
+        fields = {
+            "name": node.name,
+            "official_code": node.official_code,
+            "illustrative": node.illustrative,
+            "households": node.households,
+        }
         if node.level == Level.DISTRICT:
             fields["grid_level_names"] = list(plan.source.settings.grid_level_names)
-        boundary = geo.to_geojson(node.geometry)
+        boundary = boundaries[node.code]
         area = existing.get(node.code)
         if area is None:
             parent = areas[parent_of[node.code].code] if node.code in parent_of else None
-            area = create_area(None, level=node.level, parent=parent, code=node.code, boundary=boundary, **fields)
+            area = create_area(
+                None, level=node.level, parent=parent, code=node.code, boundary=boundary, **fields
+            )
             stats["areas created"] += 1
         else:
             changes = {name: value for name, value in fields.items() if getattr(area, name) != value}
@@ -140,6 +156,30 @@ def _load_areas(plan: DistrictPlan, stats: Counter) -> dict[str, Area]:
     return areas
 
 
+def _clear_changed_boundaries(
+    nodes: list[Node], boundaries: dict[str, dict], existing: dict[str, Area], stats: Counter
+) -> None:
+    """Take away the old boundaries of areas whose boundary changes, and of everything below them.
+
+    A new boundary need not fit the old ones around it (the old children, the old neighbours), so
+    the old ones go first, deepest first, and the new ones are then drawn parents first. Areas of
+    an earlier load that the demo no longer has (say a grid the generator now leaves out) lose
+    their boundary too, so they cannot block the new ones; they keep their staff, so they are not
+    deleted. All this only happens when the generator changed since the last load.
+    """
+    clear: set[str] = {code for code in existing if code not in boundaries}
+    dropped = sum(1 for code in clear if existing[code].boundary is not None)
+    if dropped:
+        stats["areas no longer in the demo (boundary removed)"] += dropped
+    for node in nodes:
+        area = existing.get(node.code)
+        if node.code not in clear and area is not None and area.boundary != boundaries[node.code]:
+            clear.update(n.code for n in node.walk())
+    old = [existing[code] for code in clear if code in existing and existing[code].boundary is not None]
+    for area in sorted(old, key=lambda a: (-a.depth, a.code)):
+        existing[area.code] = update_area(None, area, boundary=None)
+
+
 # --- departments -----------------------------------------------------------------------------
 
 
@@ -147,13 +187,23 @@ def _department_specs(plan: DistrictPlan, focus: Focus) -> list[dict]:
     source = plan.source
     police = f"{source.name}公安局" if source.is_county else f"{source.city}公安局{source.name}分局"
     specs = [
-        {"code": f"{plan.code}-{suffix}", "kind": kind, "area_code": plan.code,
-         "name": template.format(d=source.name, c=source.city, police=police)}
+        {
+            "code": f"{plan.code}-{suffix}",
+            "kind": kind,
+            "area_code": plan.code,
+            "name": template.format(d=source.name, c=source.city, police=police),
+        }
         for suffix, kind, template in DEPARTMENTS
     ]
     for street in (focus.street, focus.second_street):  # street-level squads (城管中队)
-        specs.append({"code": f"{street.code[:9]}-CG", "kind": DepartmentKind.URBAN_MANAGEMENT,
-                      "area_code": street.code, "name": f"{street.name}城管中队"})
+        specs.append(
+            {
+                "code": f"{street.code[:9]}-CG",
+                "kind": DepartmentKind.URBAN_MANAGEMENT,
+                "area_code": street.code,
+                "name": f"{street.name}城管中队",
+            }
+        )
     return specs
 
 
@@ -165,12 +215,26 @@ def _load_departments(plan: DistrictPlan, areas: dict[str, Area], stats: Counter
         area = areas[spec["area_code"]]
         department = existing.get(spec["code"])
         if department is None:
-            department = save_department(None, name=spec["name"], code=spec["code"], kind=spec["kind"], area=area)
+            department = save_department(
+                None, name=spec["name"], code=spec["code"], kind=spec["kind"], area=area
+            )
             stats["departments created"] += 1
         elif (department.name, department.kind, department.area_id, department.is_active) != (
-                spec["name"], spec["kind"], area.pk, True):
-            department = save_department(None, department=department, name=spec["name"], code=spec["code"],
-                                         kind=spec["kind"], area=area, phone=department.phone, is_active=True)
+            spec["name"],
+            spec["kind"],
+            area.pk,
+            True,
+        ):
+            department = save_department(
+                None,
+                department=department,
+                name=spec["name"],
+                code=spec["code"],
+                kind=spec["kind"],
+                area=area,
+                phone=department.phone,
+                is_active=True,
+            )
             stats["departments updated"] += 1
         departments[spec["code"]] = department
     return departments
@@ -196,10 +260,12 @@ class Focus:
         streets = sorted(plan.root.children, key=lambda n: n.code)
         urban = [s for s in streets if s.urban] or streets
         street = next((s for s in streets if s.name == wanted.focus_street), None) or max(
-            urban, key=lambda s: (sum(not is_village(c.name) for c in s.children), -int(s.code)))
+            urban, key=lambda s: (sum(not is_village(c.name) for c in s.children), -int(s.code))
+        )
         communities = sorted(street.children, key=lambda n: n.code)
         community = next((c for c in communities if c.name == wanted.focus_community), None) or next(
-            (c for c in communities if not is_village(c.name)), communities[0])
+            (c for c in communities if not is_village(c.name)), communities[0]
+        )
         grid = min(community.children, key=lambda n: n.code)
         others = [s for s in urban if s is not street] or [s for s in streets if s is not street] or [street]
         second_street = others[0]
@@ -207,7 +273,7 @@ class Focus:
         second_grid = min(second_community.children, key=lambda n: n.code)
         street_grids = [g for c in communities for g in sorted(c.children, key=lambda n: n.code)]
         start = street_grids.index(grid)
-        sponsored = street_grids[start:start + SPONSORING_LEADER_MAX_GRIDS]
+        sponsored = street_grids[start : start + SPONSORING_LEADER_MAX_GRIDS]
         return cls(street, community, grid, second_street, second_grid, sponsored)
 
 
@@ -216,7 +282,6 @@ class Persona:
     username: str
     full_name: str
     roles: list[tuple[str, str]]  # (role, area code or department code)
-    login: bool = True
 
 
 def _slug(name: str) -> str:
@@ -252,7 +317,7 @@ def _person_name(username: str) -> str:
 
 @dataclass
 class Duties:
-    """Who does what on each grid: (username, full name, login?) per duty, in a fixed order."""
+    """Who does what on which grid, in a fixed order, and the names of the staff to create."""
 
     rows: list[tuple[str, str, str]] = field(default_factory=list)  # (grid code, duty, username)
     names: dict[str, str] = field(default_factory=dict)  # username -> full name (generated staff)
@@ -294,13 +359,18 @@ def _duties(plan: DistrictPlan, focus: Focus, personas: list[Persona]) -> Duties
     rest = [g for g in urban_grids if g.code not in sponsored]
     for number, start in enumerate(range(0, len(rest), SPONSORING_LEADER_MAX_GRIDS), start=1):
         username = f"sponsor_{plan.code}_{number:03d}"
-        for grid in rest[start:start + SPONSORING_LEADER_MAX_GRIDS]:
+        for grid in rest[start : start + SPONSORING_LEADER_MAX_GRIDS]:
             duties.add(grid, Duty.SPONSORING_LEADER, username, _person_name(username))
     return duties
 
 
-def _load_people(plan: DistrictPlan, areas: dict[str, Area], departments: dict[str, Department],
-                 password: str, stats: Counter) -> list[DemoAccount]:
+def _load_people(
+    plan: DistrictPlan,
+    areas: dict[str, Area],
+    departments: dict[str, Department],
+    password: str,
+    stats: Counter,
+) -> list[DemoAccount]:
     focus = Focus.of(plan)
     personas = _personas(plan, focus)
     duties = _duties(plan, focus, personas)
@@ -308,22 +378,27 @@ def _load_people(plan: DistrictPlan, areas: dict[str, Area], departments: dict[s
     users = {u.username: u for u in User.objects.filter(username__in=usernames)}
 
     # Login accounts: create, or set the password again (so a changed DEMO_PASSWORD takes effect).
+    # They all share one password, so it is hashed once (one salt) instead of once per account:
+    # the slow hash would otherwise be most of the load's time.
+    encoded = make_password(password)
     for persona in personas:
         user = users.get(persona.username)
         if user is None:
-            users[persona.username] = create_user(None, username=persona.username, password=password,
-                                                  full_name=persona.full_name)
+            user = create_user(None, username=persona.username, password=None, full_name=persona.full_name)
+            users[persona.username] = user
             stats["accounts created"] += 1
         else:
-            validate_password(password, user)
-            user.set_password(password)
-            user.save(update_fields=["password"])
-            record(None, "user.set_password", user, note="load_demo")
             stats["account passwords reset"] += 1
+        validate_password(password, user)
+        user.password = encoded
+        user.save(update_fields=["password"])
+        record(None, "user.set_password", user, note="load_demo")
     # Grid staff who do not sign in in the demo: no usable password.
     for username in sorted(duties.names):
         if username not in users:
-            users[username] = create_user(None, username=username, password=None, full_name=duties.names[username])
+            users[username] = create_user(
+                None, username=username, password=None, full_name=duties.names[username]
+            )
             stats["staff created"] += 1
 
     _grant_roles(personas, users, areas, departments, stats)
@@ -334,16 +409,26 @@ def _load_people(plan: DistrictPlan, areas: dict[str, Area], departments: dict[s
         role_codes = [role for role, _ in persona.roles]
         target = persona.roles[0][1]
         target_name = departments[target].name if target in departments else areas[target].name
-        accounts.append(DemoAccount(username=persona.username, full_name=users[persona.username].full_name,
-                                    roles=[str(r) for r in role_codes], area_code=target, area_name=target_name,
-                                    password=password))
+        accounts.append(
+            DemoAccount(
+                username=persona.username,
+                full_name=users[persona.username].full_name,
+                roles=[str(r) for r in role_codes],
+                area_code=target,
+                area_name=target_name,
+                password=password,
+            )
+        )
     return accounts
 
 
 def _grant_roles(personas, users, areas, departments, stats: Counter) -> None:
     ids = [users[p.username].pk for p in personas]
-    held = set(RoleAssignment.objects.active().filter(user_id__in=ids)
-               .values_list("user_id", "role", "area_id", "department_id"))
+    held = set(
+        RoleAssignment.objects.active()
+        .filter(user_id__in=ids)
+        .values_list("user_id", "role", "area_id", "department_id")
+    )
     for persona in personas:
         user = users[persona.username]
         for role, target in persona.roles:
@@ -358,11 +443,18 @@ def _grant_roles(personas, users, areas, departments, stats: Counter) -> None:
 
 
 def _assign_duties(plan: DistrictPlan, duties: Duties, users, areas, stats: Counter) -> None:
-    active = StaffAssignment.objects.active().filter(district_code=plan.code)
-    held = set(active.values_list("user_id", "area_id", "duty"))
-    chiefs = set(active.filter(duty=Duty.GRID_CHIEF).values_list("area_id", flat=True))
-    sponsoring = Counter(active.filter(duty=Duty.SPONSORING_LEADER).values_list("user_id", flat=True))
     starts_on = _season_start()
+    # Duties not ended before starts_on: what assign_staff would see as overlapping.
+    current = StaffAssignment.objects.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=starts_on))
+    held = set(current.filter(district_code=plan.code).values_list("user_id", "area_id", "duty"))
+    chiefs = set(
+        current.filter(district_code=plan.code, duty=Duty.GRID_CHIEF).values_list("area_id", flat=True)
+    )
+    sponsors = {users[username].pk for _, duty, username in duties.rows if duty == Duty.SPONSORING_LEADER}
+    # Counted in every district: a leader sponsors at most two grids in all.
+    sponsoring = Counter(
+        current.filter(duty=Duty.SPONSORING_LEADER, user_id__in=sponsors).values_list("user_id", flat=True)
+    )
     for grid_code, duty, username in duties.rows:
         user, area = users[username], areas[grid_code]
         if (user.pk, area.pk, str(duty)) in held:
@@ -410,8 +502,12 @@ def _pad(text: str, width: int) -> str:
 
 def format_accounts_table(accounts: list[DemoAccount]) -> str:
     header = ["username", "full name", "roles", "area code", "area", "password"]
-    rows = [[a.username, a.full_name, ", ".join(a.roles), a.area_code, a.area_name, a.password] for a in accounts]
+    rows = [
+        [a.username, a.full_name, ", ".join(a.roles), a.area_code, a.area_name, a.password] for a in accounts
+    ]
     widths = [max(_width(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    lines = ["  ".join(_pad(cell, widths[i]) for i, cell in enumerate(row)).rstrip() for row in [header, *rows]]
+    lines = [
+        "  ".join(_pad(cell, widths[i]) for i, cell in enumerate(row)).rstrip() for row in [header, *rows]
+    ]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)

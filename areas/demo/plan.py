@@ -5,8 +5,8 @@
     community  real name (or invented where the source has none); code street[:9] + 3 digits
     grid       code community + 3 digits; ~300 households each
 
-Only the district outline and the street codes are official; every generated boundary is marked
-illustrative (示意).
+Only the district's outline and code and the streets' codes are official; every area with a
+generated boundary is marked illustrative (示意).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from areas.demo.data import (
 
 # A township (镇/乡) is drawn about this many times larger than an urban street (街道).
 RURAL_WEIGHT = 4.0
-URBAN_HOUSEHOLDS = (240, 360)  # households per urban grid (about 300, 《网格化服务管理标准》)
+URBAN_HOUSEHOLDS = (240, 360)  # households per urban grid: about 300, the usual size of a grid
 RURAL_HOUSEHOLDS = (180, 480)  # a village is one grid, whatever its size
 
 
@@ -50,9 +50,6 @@ class Node:
         yield self
         for child in sorted(self.children, key=lambda node: node.code):
             yield from child.walk()
-
-    def find(self, code: str) -> Node | None:
-        return next((node for node in self.walk() if node.code == code), None)
 
 
 @dataclass
@@ -75,8 +72,14 @@ class DistrictPlan:
 def build_plan(code: str) -> DistrictPlan:
     source = load_district(code)
     core = source.settings.core
-    root = Node(code=source.code, name=source.name, level=Level.DISTRICT, geometry=source.boundary,
-                official_code=True, illustrative=False)
+    root = Node(
+        code=source.code,
+        name=source.name,
+        level=Level.DISTRICT,
+        geometry=source.boundary,
+        official_code=True,
+        illustrative=False,
+    )
     district_region = geography.tidy(source.boundary)
 
     urban = [t for t in source.townships if t.urban]
@@ -105,8 +108,14 @@ def _village_share(township: Township) -> float:
 
 def _street(source: DistrictSource, township: Township, geometry: BaseGeometry) -> Node:
     core = source.settings.core
-    street = Node(code=township.code, name=township.name, level=Level.STREET, geometry=geometry,
-                  official_code=True, urban=township.urban)
+    street = Node(
+        code=township.code,
+        name=township.name,
+        level=Level.STREET,
+        geometry=geometry,
+        official_code=True,
+        urban=township.urban,
+    )
     names = list(township.communities)
     codes = {name: f"{township.code[:9]}{number:03d}" for number, name in enumerate(names, start=1)}
     # Communities (社区) in the cells nearest the core, villages farther out.
@@ -114,8 +123,9 @@ def _street(source: DistrictSource, township: Township, geometry: BaseGeometry) 
     cells = geography.partition(geometry, len(names), key=f"{source.code}:{township.code}")
     cells.sort(key=lambda cell: geography.distance_key(cell, core))
     for name, cell in zip(ordered, cells, strict=True):
-        street.children.append(Node(code=codes[name], name=name, level=Level.COMMUNITY, geometry=cell,
-                                    urban=township.urban))
+        street.children.append(
+            Node(code=codes[name], name=name, level=Level.COMMUNITY, geometry=cell, urban=township.urban)
+        )
     street.children.sort(key=lambda node: node.code)
     return street
 
@@ -141,7 +151,6 @@ def grid_counts(communities: list[Node], total: int | None) -> dict[str, int]:
 def _add_grids(source: DistrictSource, root: Node) -> None:
     urban_communities = [c for street in root.children if street.urban for c in street.children]
     counts = grid_counts(urban_communities, source.settings.urban_grid_total)
-    level_name = source.settings.grid_level_names[0]
     for street in root.children:
         for community in street.children:
             count = counts.get(community.code, 1)
@@ -151,8 +160,15 @@ def _add_grids(source: DistrictSource, root: Node) -> None:
             low, high = URBAN_HOUSEHOLDS if street.urban else RURAL_HOUSEHOLDS
             for number, cell in enumerate(cells, start=1):
                 grid_code = f"{community.code}{number:03d}"
-                name = f"{short}{level_name}" if count == 1 else f"{short}第{chinese_number(number)}{level_name}"
+                name = f"{short}网格" if count == 1 else f"{short}第{chinese_number(number)}网格"
                 rng = geography.rng_for(f"households:{grid_code}")
-                community.children.append(Node(code=grid_code, name=name, level=Level.GRID, geometry=cell,
-                                               households=int(rng.integers(low, high + 1)), urban=street.urban))
-
+                community.children.append(
+                    Node(
+                        code=grid_code,
+                        name=name,
+                        level=Level.GRID,
+                        geometry=cell,
+                        households=int(rng.integers(low, high + 1)),
+                        urban=street.urban,
+                    )
+                )

@@ -18,6 +18,7 @@ from accounts.choices import Role
 from accounts.models import RoleAssignment, User
 from areas import geo, resolver
 from areas.choices import Duty, Level
+from areas.demo import geography
 from areas.demo.data import DISTRICT_CODES, load_district
 from areas.demo.geography import partition, rng_for
 from areas.demo.loader import load_demo
@@ -27,7 +28,8 @@ from areas.models import Area, Department, StaffAssignment
 PASSWORD = "Demo-pass-2026"
 QIBIN = "410611"
 
-# Hashing ten demo passwords with the real PBKDF2 work factor costs seconds per load.
+
+# The tests check ten passwords; with the real PBKDF2 work factor that alone takes seconds.
 def fast_hashing():
     return override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
 
@@ -77,7 +79,9 @@ def test_communities_use_the_real_names_and_generated_codes(loaded):
         assert [c.name for c in communities] == list(township.communities)
         for community in communities:
             assert len(community.code) == 12 and community.code[:9] == township.code[:9]
-            assert community.level == Level.COMMUNITY and not community.official_code and community.illustrative
+            assert (
+                community.level == Level.COMMUNITY and not community.official_code and community.illustrative
+            )
     # 长江路/泰山路街道 have no list in the source: the names are invented and say so by their form.
     assert list(Area.objects.filter(parent__code="410611007000").values_list("name", flat=True)[:1]) == [
         "长江路第一社区"
@@ -104,7 +108,8 @@ def test_urban_streets_hold_49_grids_and_every_community_has_one(loaded):
         assert community.children.exists(), community.name
     # Villages of the townships: one grid each.
     rural = Area.objects.filter(level=Level.COMMUNITY, parent__name__endswith="乡") | Area.objects.filter(
-        level=Level.COMMUNITY, parent__name__endswith="镇")
+        level=Level.COMMUNITY, parent__name__endswith="镇"
+    )
     assert all(c.children.count() == 1 for c in rural)
 
 
@@ -112,7 +117,9 @@ def test_urban_streets_hold_49_grids_and_every_community_has_one(loaded):
 def test_every_boundary_lies_inside_its_parent_and_siblings_do_not_overlap(loaded):
     tolerance = settings.AREA_CONTAINMENT_TOLERANCE
     by_parent = {}
-    for area in Area.objects.filter(district_code=QIBIN).exclude(level=Level.DISTRICT).select_related("parent"):
+    for area in (
+        Area.objects.filter(district_code=QIBIN).exclude(level=Level.DISTRICT).select_related("parent")
+    ):
         geom = shape_of(area)
         assert geom.difference(shape_of(area.parent)).area <= tolerance * geom.area, area.name
         by_parent.setdefault(area.parent_id, []).append(geom)
@@ -193,8 +200,11 @@ def test_the_accounts_file_lists_every_role_with_working_passwords(loaded):
     assert {"command", "leader", "admin", "dept_cg", "dept_sz", "worker_jiuzhou", "worker_jinshan"} <= names
     # Grid workers of the demo also hold the duty on their grid (the force list shows them).
     for account in workers:
-        assert StaffAssignment.objects.active().filter(user__username=account["username"],
-                                                       area__code=account["area_code"]).exists()
+        assert (
+            StaffAssignment.objects.active()
+            .filter(user__username=account["username"], area__code=account["area_code"])
+            .exists()
+        )
     assert "worker_jinshan" in loaded["stdout"] and PASSWORD in loaded["stdout"]
 
 
@@ -208,8 +218,11 @@ def test_staff_who_do_not_sign_in_have_no_usable_password(loaded):
 def test_loading_again_changes_nothing_but_the_password(loaded):
     def state():
         return {
-            "areas": sorted(Area.objects.filter(district_code=QIBIN).values_list(
-                "code", "name", "level", "parent__code", "households", "official_code", "illustrative")),
+            "areas": sorted(
+                Area.objects.filter(district_code=QIBIN).values_list(
+                    "code", "name", "level", "parent__code", "households", "official_code", "illustrative"
+                )
+            ),
             "boundaries": dict(Area.objects.filter(district_code=QIBIN).values_list("code", "boundary")),
             "users": User.objects.count(),
             "roles": RoleAssignment.objects.count(),
@@ -224,6 +237,26 @@ def test_loading_again_changes_nothing_but_the_password(loaded):
     assert result.stats["areas unchanged"] == len(before["areas"])
     assert not any(key.endswith(("created", "updated", "granted", "assigned")) for key in result.stats)
     assert User.objects.get(username="command").check_password("Changed-pass-2027")
+
+
+@pytest.mark.django_db
+def test_a_changed_generator_redraws_boundaries_in_place(loaded, monkeypatch):
+    original = geography.partition
+
+    def redrawn(region, n, key, **kwargs):  # 九州路街道's communities come out differently
+        return original(region, n, f"{key}:v2" if key == "410611:410611004000" else key, **kwargs)
+
+    monkeypatch.setattr(geography, "partition", redrawn)
+    ids = dict(Area.objects.filter(district_code=QIBIN).values_list("code", "id"))
+    old = Area.objects.get(code="410611004001").boundary
+    with fast_hashing():
+        result = load_demo(QIBIN, password=PASSWORD)
+    assert result.stats["areas updated"] >= 17 and not result.stats["areas created"]
+    new = Area.objects.get(code="410611004001")
+    assert new.boundary != old and new.id == ids["410611004001"]
+    street = shape_of(Area.objects.get(code="410611004000"))
+    for community in Area.objects.filter(parent__code="410611004000"):
+        assert shape_of(community).difference(street).area <= 1e-3 * shape_of(community).area
 
 
 @pytest.mark.parametrize("code", DISTRICT_CODES)
@@ -243,7 +276,7 @@ def test_every_demo_district_plans_a_valid_tree(code):
         if node.level == Level.GRID:
             assert len(node.code) == 15
     if code == "431302":
-        assert source.settings.grid_level_names == ("总网格", "一级网格", "二级网格")
+        assert source.settings.grid_level_names == ("二级网格",)
 
 
 def test_partition_is_deterministic_and_tiles_the_region():

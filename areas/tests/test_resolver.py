@@ -103,6 +103,20 @@ def test_points_on_boundaries(district):
     _check(index, areas, points[:, 0], points[:, 1])
 
 
+def test_points_a_hair_off_boundaries(district):
+    """Points pushed off edges by 0 to 1e-10 degrees: decided exactly (like GEOS), not by rounding."""
+    index, _, areas = district
+    rng = np.random.default_rng(5)
+    coords = np.concatenate([shapely.get_coordinates(geom) for _, _, geom in areas[3:]])
+    k = rng.integers(0, len(coords) - 1, 3000)
+    a, b = coords[k], coords[k + 1]
+    d = b - a
+    normal = np.c_[-d[:, 1], d[:, 0]] / np.maximum(np.hypot(d[:, 0], d[:, 1]), 1e-300)[:, None]
+    push = rng.choice([0, 1e-16, -1e-16, 1e-15, -1e-15, 1e-13, -1e-13, 1e-10, -1e-10], len(k))
+    points = a + rng.uniform(0, 1, len(k))[:, None] * d + push[:, None] * normal
+    _check(index, areas, points[:, 0], points[:, 1])
+
+
 def test_points_in_cells_straddling_boundaries(district):
     """Points spread over every lattice cell that a boundary passes through."""
     index, _, areas = district

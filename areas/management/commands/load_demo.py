@@ -20,19 +20,29 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--district", default=DEFAULT_DISTRICT, choices=DISTRICT_CODES,
-                            help=f"6-digit district code (default {DEFAULT_DISTRICT}, 淇滨区)")
-        parser.add_argument("--password", default=None,
-                            help="password of the demo accounts (default: $DEMO_PASSWORD, else Gridgov2026!demo)")
-        parser.add_argument("--accounts-file", default=None,
-                            help="where to write the demo accounts as JSON (default var/demo-accounts.json)")
+        parser.add_argument(
+            "--district",
+            default=DEFAULT_DISTRICT,
+            choices=DISTRICT_CODES,
+            help=f"6-digit district code (default {DEFAULT_DISTRICT}, 淇滨区)",
+        )
+        parser.add_argument(
+            "--password",
+            default=None,
+            help="password of the demo accounts (default: $DEMO_PASSWORD, else Gridgov2026!demo)",
+        )
+        parser.add_argument(
+            "--accounts-file",
+            default=None,
+            help="where to write the demo accounts as JSON (default var/demo-accounts.json)",
+        )
 
     def handle(self, *args, **options):
         started = time.monotonic()
         try:
             result = load_demo(options["district"], password=options["password"])
         except ValidationError as exc:
-            raise CommandError("; ".join(exc.messages)) from exc
+            raise CommandError(" ".join(exc.messages)) from exc
         path = write_accounts_file(options["accounts_file"] or default_accounts_file(), result.accounts)
         elapsed = time.monotonic() - started
 
@@ -41,7 +51,11 @@ class Command(BaseCommand):
         counts = ", ".join(f"{n} {level}" for level, n in result.level_counts().items())
         self.stdout.write(f"Areas: {counts}.")
         if result.stats:
-            self.stdout.write("This run: " + ", ".join(f"{n} {what}" for what, n in sorted(result.stats.items())) + ".")
-        self.stdout.write("Street, community and grid boundaries are generated and marked illustrative (示意).")
+            self.stdout.write(
+                "This run: " + ", ".join(f"{n} {what}" for what, n in sorted(result.stats.items())) + "."
+            )
+        self.stdout.write(
+            "Street, community and grid boundaries are generated and marked illustrative (示意)."
+        )
         self.stdout.write(f"Demo accounts written to {path}:\n")
         self.stdout.write(format_accounts_table(result.accounts))
