@@ -35,15 +35,18 @@ CAPABILITIES = {
     "department.change": _("edit departments"),
     "role.change": _("grant and revoke roles"),
     "audit.view": _("read the audit log"),
+    "case.view": _("see the cases of the area"),
 }
 
 ROLE_CAPABILITIES: dict[str, set[str]] = {
-    Role.SYSTEM_ADMIN: {"view", "area.change", "staff.change", "department.change", "role.change", "audit.view"},
-    Role.DISTRICT_COMMAND: {"view", "staff.change", "audit.view"},
-    Role.DISTRICT_LEADER: {"view"},
-    Role.STREET_OFFICER: {"view", "staff.change"},
-    Role.COMMUNITY_OFFICER: {"view", "staff.change"},
-    Role.GRID_CHIEF: {"view"},
-    Role.GRID_WORKER: {"view"},
-    Role.DEPARTMENT_HANDLER: {"view"},
+    Role.SYSTEM_ADMIN: {"view", "area.change", "staff.change", "department.change", "role.change", "audit.view",
+                        "case.view"},
+    Role.DISTRICT_COMMAND: {"view", "staff.change", "audit.view", "case.view"},
+    Role.DISTRICT_LEADER: {"view", "case.view"},
+    Role.STREET_OFFICER: {"view", "staff.change", "case.view"},
+    Role.COMMUNITY_OFFICER: {"view", "staff.change", "case.view"},
+    Role.GRID_CHIEF: {"view", "case.view"},
+    Role.GRID_WORKER: {"view", "case.view"},
+    # a department sees the area tree it serves, but only the cases it has a task on
+    Role.DEPARTMENT_HANDLER: {"view", "case.task"},
 }

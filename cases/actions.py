@@ -44,6 +44,8 @@ WARN_FRACTION = 0.8
 class CaseConflict(ValidationError):
     """The case is not in a state for this action, or changed since the form was shown (HTTP 409)."""
 
+    http_status = 409
+
 
 # --- helpers ---------------------------------------------------------------------------------
 
@@ -255,8 +257,6 @@ def report_case(
             raise ValidationError({"self_resolved": _("Only grid staff resolve a problem on the spot.")})
         if not photo_contents or not after_contents:
             raise ValidationError({"photos": _("Resolving on the spot needs a photo before and a photo after.")})
-    elif channel == Channel.GRID_WORKER and not photo_contents:
-        raise ValidationError({"photos": _("A grid worker's report needs at least one photo.")})
 
     # who owns it first: operators' orders go to the operator's level, everything else to the grid
     owner = grid if grid.level == "grid" else Area.objects.get(pk=grid.ancestor_ids()[-1])

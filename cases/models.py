@@ -82,13 +82,24 @@ class Standard(models.Model):
 
 
 class CaseQuerySet(RestrictedQuerySet):
-    scope_paths = ("area_path",)
-    scope_department = "tasks__department_id"
+    """Cases are seen by area ("case.view": every role but department handlers) and, for a
+    department, through the tasks it was given ("case.task")."""
 
-    def restrict(self, user, capability: str = "view"):
+    scope_paths = ("area_path",)
+
+    def restrict(self, user, capability: str = "case.view"):
+        from accounts.scope import get_scope
+
+        if capability == "view":
+            capability = "case.view"
         qs = super().restrict(user, capability)
-        # a department sees a case through its sub-tasks: the join may repeat rows
-        return qs.distinct() if self.scope_department else qs
+        if user is None or not user.is_authenticated or not user.is_active:
+            return qs
+        department_ids = get_scope(user).departments_for("case.task")
+        if department_ids and not get_scope(user).is_superuser:
+            with_task = self.filter(tasks__department_id__in=department_ids).values("pk")
+            qs = self.filter(Q(pk__in=qs.values("pk")) | Q(pk__in=with_task))
+        return qs
 
     def open(self):
         return self.filter(state__in=OPEN_STATES)

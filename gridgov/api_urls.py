@@ -5,16 +5,20 @@ from rest_framework.routers import DefaultRouter
 
 from accounts.api import views as accounts_api
 from areas.api import views as areas_api
+from cases.api import views as cases_api
 
 router = DefaultRouter()
 router.register("areas", areas_api.AreaViewSet, basename="area")
 router.register("departments", areas_api.DepartmentViewSet, basename="department")
 router.register("staff-assignments", areas_api.StaffAssignmentViewSet, basename="staffassignment")
 router.register("role-assignments", accounts_api.RoleAssignmentViewSet, basename="roleassignment")
+router.register("categories", cases_api.CategoryViewSet, basename="category")
+router.register("cases", cases_api.CaseViewSet, basename="case")
 
 urlpatterns = [
     path("auth/token/", accounts_api.TokenView.as_view(), name="api-token"),
     path("me/", accounts_api.MeView.as_view(), name="api-me"),
     path("force-list/", areas_api.ForceListView.as_view(), name="api-force-list"),
+    path("rate/", cases_api.RateView.as_view(), name="api-rate"),
     *router.urls,
 ]

@@ -10,5 +10,10 @@ def exception_handler(exc, context):
             detail = exc.message_dict
         else:
             detail = {"detail": exc.messages}
+        status = getattr(exc, "http_status", 400)
         exc = exceptions.ValidationError(detail)
+        response = drf_exception_handler(exc, context)
+        if response is not None:
+            response.status_code = status
+        return response
     return drf_exception_handler(exc, context)
