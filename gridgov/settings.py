@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "core",
     "accounts",
     "areas",
@@ -102,9 +104,11 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
+        {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
     )
-    DATABASES["default"]["TEST"] = {"NAME": ""}
+    # a file, not memory: concurrency tests need SQLite's real locking (shared-cache memory
+    # databases fail with "table is locked" instead of waiting)
+    DATABASES["default"]["TEST"] = {"NAME": os.environ.get("SQLITE_TEST_NAME", str(VAR_DIR / "test-gridgov.sqlite3"))}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -233,3 +237,7 @@ SMS_BACKEND = os.environ.get("SMS_BACKEND", "core.notify.LoggingSmsBackend")
 CASE_REOPEN_DAYS = int(os.environ.get("CASE_REOPEN_DAYS", "30"))
 DUPLICATE_RADIUS_M = int(os.environ.get("DUPLICATE_RADIUS_M", "200"))
 DUPLICATE_DAYS = int(os.environ.get("DUPLICATE_DAYS", "7"))
+
+# Background jobs: django-tasks with its database backend (`manage.py db_worker` works the queue).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+SWEEP_INTERVAL_SECONDS = int(os.environ.get("SWEEP_INTERVAL_SECONDS", "60"))

@@ -1,0 +1,74 @@
+"""Two departments acting on the same case at the same moment: exactly one wins."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from cases import actions
+from cases.actions import CaseConflict
+from cases.models import Case, CaseEvent
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def race(*calls):
+    """Run the calls in threads released together; return what each returned or raised."""
+    barrier = threading.Barrier(len(calls))
+    results = [None] * len(calls)
+
+    def run(i, call):
+        try:
+            barrier.wait()
+            results[i] = call()
+        except Exception as exc:  # noqa: BLE001 - the outcome is the point
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return results
+
+
+def test_two_departments_reporting_back_on_the_same_version_one_wins(loop, photo):
+    case, _ = actions.report_case(loop.worker_a11, channel="grid_worker", category_code="E0101",
+                                  description="垃圾", lon=114.07, lat=35.6)
+    actions.accept(loop.command, case)
+    actions.file(loop.command, case)
+    actions.dispatch(loop.command, case, departments=[loop.dept_cg, loop.dept_sz])
+    actions.accept_task(loop.handler_cg, case)
+    actions.accept_task(loop.handler_sz, case)
+    seen = Case.objects.get(pk=case.pk)
+    events = CaseEvent.objects.filter(case=case).count()
+    results = race(
+        lambda: actions.report_back(loop.handler_cg, seen, note="城管处理完毕", expected_version=seen.version),
+        lambda: actions.report_back(loop.handler_sz, seen, note="市政处理完毕", expected_version=seen.version),
+    )
+    wins = [r for r in results if not isinstance(r, Exception)]
+    losses = [r for r in results if isinstance(r, Exception)]
+    assert len(wins) == 1 and len(losses) == 1, results
+    assert isinstance(losses[0], CaseConflict)
+    after = Case.objects.get(pk=case.pk)
+    assert after.version == seen.version + 1
+    assert CaseEvent.objects.filter(case=case).count() == events + 1
+    assert after.tasks.filter(state="handled").count() == 1
+
+
+def test_two_operators_dispatching_the_same_case_one_wins(loop, photo):
+    case, _ = actions.report_case(loop.worker_a11, channel="grid_worker", category_code="E0101",
+                                  description="垃圾", lon=114.07, lat=35.6)
+    actions.accept(loop.officer_a, case)  # the street owns it; the district may act on it too
+    actions.file(loop.officer_a, case)
+    seen = Case.objects.get(pk=case.pk)
+    results = race(
+        lambda: actions.dispatch(loop.command, seen, departments=[loop.dept_cg]),
+        lambda: actions.dispatch(loop.officer_a, seen, departments=[loop.dept_sz]),
+    )
+    wins = [r for r in results if not isinstance(r, Exception)]
+    assert len(wins) == 1, results
+    assert isinstance([r for r in results if isinstance(r, Exception)][0], CaseConflict)
+    assert Case.objects.get(pk=case.pk).tasks.count() == 1
