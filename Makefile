@@ -36,11 +36,10 @@ demo: install translations
 	$(BIN)/python manage.py migrate --noinput -v0
 	$(BIN)/python manage.py load_demo --district $(DISTRICT)
 	@echo "gridgov serves on http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)"
-	exec $(BIN)/gunicorn gridgov.wsgi:application --bind 127.0.0.1:$(PORT) --workers $(WORKERS) \
-		--access-logfile - --log-level warning
+	BIN=$(BIN) PORT=$(PORT) WORKERS=$(WORKERS) exec scripts/serve.sh
 
 serve: install translations
-	exec $(BIN)/gunicorn gridgov.wsgi:application --bind 127.0.0.1:$(PORT) --workers $(WORKERS)
+	BIN=$(BIN) PORT=$(PORT) WORKERS=$(WORKERS) exec scripts/serve.sh
 
 system-deps:
 	scripts/ensure-system-deps.sh
