@@ -33,9 +33,9 @@ from cases.choices import (
 from cases.models import Case, CaseEvent, CasePhoto, CaseTask, Category, IdempotencyRecord
 from cases.workflow import OWNER_ROLES, TRANSITIONS
 from core.audit import record
-from core.crypto import encrypt
+from core.crypto import decrypt, encrypt
 from core.images import reencode
-from core.notify import notify
+from core.notify import notify, send_sms
 from core.workcalendar import get_calendar
 
 WARN_FRACTION = 0.8
@@ -145,6 +145,17 @@ def grid_staff_of(case: Case) -> list[int]:
 
 def _url(case: Case) -> str:
     return case.get_absolute_url()
+
+
+def _tell_reporter_closed(case: Case) -> None:
+    """The reporter hears of the closure: in the inbox if staff, by SMS if a phone was left."""
+    if case.reporter_id:
+        notify([case.reporter_id], "case.closed", _("Case %(number)s was closed.") % {"number": case.number},
+               _url(case), case)
+    phone = decrypt(case.reporter_phone)
+    if phone:
+        send_sms(phone, _("[gridgov] The problem you reported (%(code)s) has been dealt with. "
+                          "Please rate it with your tracking code.") % {"code": case.tracking_code})
 
 
 def _take_over(case: Case, me) -> None:
@@ -388,9 +399,7 @@ def resolve(actor, case: Case, *, note: str, photos: Iterable = (), expected_ver
         event = _event(case, "resolve", before, actor, role, note)
         for content in contents:
             _save_content(case, event, content, PhotoKind.AFTER)
-        if case.reporter_id:
-            notify([case.reporter_id], "case.closed", _("Case %(number)s was closed.") % {"number": case.number},
-                   _url(case), case)
+        _tell_reporter_closed(case)
     return case
 
 
@@ -648,9 +657,7 @@ def verify(actor, case: Case, *, passed: bool, note: str = "", photos: Iterable 
         for content in contents:
             _save_content(case, event, content, PhotoKind.VERIFY)
         if passed:
-            if case.reporter_id:
-                notify([case.reporter_id], "case.closed", _("Case %(number)s was closed.") % {"number": case.number},
-                       _url(case), case)
+            _tell_reporter_closed(case)
         else:
             notify(handlers_of(CaseTask.objects.filter(case=case, state=TaskState.HANDLING)
                                .values_list("department_id", flat=True)),

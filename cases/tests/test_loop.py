@@ -73,6 +73,18 @@ def test_grid_level_resolution_counts_as_in_grid(loop, photo):
     assert case.state == "closed" and case.resolved_level == "grid"
 
 
+def test_a_resident_who_left_a_phone_gets_an_sms_on_closure_and_the_phone_is_encrypted(loop, photo):
+    from core.models import SmsMessage
+
+    case, _ = actions.report_case(None, channel="resident_qr", category_code="E0101", description="楼下垃圾",
+                                  grid=loop.grid_a11, reporter_phone="13812345678")
+    assert "13812345678" not in case.reporter_phone  # encrypted at rest
+    actions.accept(loop.chief_a11, case)
+    actions.resolve(loop.chief_a11, case, note="已清理")
+    sms = SmsMessage.objects.get()
+    assert sms.phone_masked == "138****5678" and case.tracking_code in sms.text
+
+
 def test_categories_with_a_higher_close_level_cannot_be_resolved_in_the_grid(loop, photo):
     case = report(loop, photo, category_code="S0101", description="楼上楼下漏水纠纷")
     actions.accept(loop.chief_a11, case)
