@@ -9,6 +9,7 @@ Anything refused raises and changes nothing.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -229,8 +230,12 @@ def report_case(
 ) -> tuple[Case, bool]:
     """Take a report in from any channel. Returns (case, created); a repeated idempotency key
     returns the case the first submission made, with created False."""
-    idempotency_key = (idempotency_key or "").strip()[:100]
+    idempotency_key = (idempotency_key or "").strip()[:64]
     if idempotency_key:
+        # a key is only ever matched for the same submitter and channel: nobody can fish for
+        # another person's case (and its tracking code) by guessing a key
+        who = actor.pk if actor is not None and actor.is_authenticated else "anon"
+        idempotency_key = f"{who}:{channel}:{idempotency_key}"
         existing = IdempotencyRecord.objects.filter(key=idempotency_key).select_related("case").first()
         if existing is not None:
             return existing.case, False
@@ -240,12 +245,23 @@ def report_case(
     if not description:
         raise ValidationError({"description": _("Please describe the problem.")})
     category = _category(category_code)
-    if lon in (None, "") and grid is not None:
-        lon, lat = grid.center_lon, grid.center_lat
-    located = _grid_for_point(lon, lat)
-    if grid is not None and not located.path.startswith(grid.path):
-        raise ValidationError({"lon": _("The location lies outside the grid of this QR code.")})
-    grid = located
+    if grid is not None:
+        # a QR report: a phone's GPS point in the same street as the QR's grid is trusted (it may
+        # be next door); a missing or far-off point falls back to the QR grid's centre
+        located = None
+        if lon not in (None, "") and lat not in (None, ""):
+            try:
+                located = _grid_for_point(lon, lat)
+            except ValidationError:
+                located = None
+        street_path = "/".join(grid.path.split("/")[:4]) + "/"
+        if located is None or not located.path.startswith(street_path):
+            if grid.center_lon is None:
+                raise ValidationError({"lon": _("This grid has no map position; please share your location.")})
+            lon, lat, located = grid.center_lon, grid.center_lat, grid
+        grid = located
+    else:
+        grid = _grid_for_point(lon, lat)
     reporter_phone = (reporter_phone or "").strip()
     if reporter_phone and not reporter_phone.replace("-", "").isdigit():
         raise ValidationError({"reporter_phone": _("The phone number may contain only digits.")})
@@ -280,7 +296,7 @@ def report_case(
     try:
         with transaction.atomic():
             case = Case(
-                number=f"T{now:%Y%m%d%H%M%S%f}"[:20], category=category, description=description,
+                number=f"T{uuid.uuid4().hex[:19]}", category=category, description=description,
                 address=(address or "").strip()[:200], lon=float(lon), lat=float(lat), grid=grid,
                 area_path=grid.path, district_code=grid.district_code, channel=channel,
                 external_id=(external_id or "")[:64],
@@ -776,24 +792,28 @@ def rate(tracking_code: str, *, rating: int, comment: str = "") -> Case:
         case = Case.objects.select_for_update().filter(tracking_code=(tracking_code or "").strip().upper()).first()
         if case is None:
             raise ValidationError({"tracking_code": _("No case has this tracking code.")})
-        while case.merged_into_id:  # a merged report is rated through the case it follows
-            case = Case.objects.select_for_update().get(pk=case.merged_into_id)
-        if case.state != CaseState.CLOSED:
+        followed = case
+        while followed.merged_into_id:  # a merged report follows the case it was merged into
+            followed = Case.objects.get(pk=followed.merged_into_id)
+        if followed.state != CaseState.CLOSED:
             raise CaseConflict(_("The case can be rated once it is closed."), code="state")
-        rated_before_reopening = (case.rating is not None and case.rating_reopened and case.rated_at
-                                  and case.closed_at and case.rated_at < case.closed_at)
-        if case.rating is not None and not rated_before_reopening:
+        ratings = CaseEvent.objects.filter(case=case, action="rate").count()
+        # one rating; one more only when the first (a bad one) reopened the case and it closed again
+        second_chance = (ratings == 1 and case.rating_reopened and case.closed_at and case.rated_at
+                         and case.rated_at < case.closed_at)
+        if case.rating is not None and not second_chance:
             raise CaseConflict(_("This case has already been rated."), code="state")
         case.rating = rating
         case.rating_comment = (comment or "").strip()[:500]
         case.rated_at = timezone.now()
-        if rating <= 2 and not case.rating_reopened:
+        if case.pk == followed.pk and rating <= 2 and not case.rating_reopened:
             # one timeline row for the rating that reopened the case
             case.rating_reopened = True
             _reopen(case, None, "reporter", "", "rate", write_event=False)
             _event(case, "rate", CaseState.CLOSED, None, "reporter", case.rating_comment,
                    data={"rating": rating, "reopened": True})
         else:
+            # a merged reporter's rating is kept on their own report; it never reopens the original
             _save(case)
             _event(case, "rate", case.state, None, "reporter", case.rating_comment, data={"rating": rating})
     return case

@@ -196,7 +196,17 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStateEnum": "cases.choices.CaseState",
+        "TaskStateEnum": "cases.choices.TaskState",
+        "OwnerLevelEnum": "cases.choices.OwnerLevel",
+        "AreaLevelEnum": "areas.choices.Level",
+    },
 }
+
+# The absolute base of the URL in each grid's QR poster (scheme and host, e.g.
+# https://wg.example.gov.cn); empty: the host of the request that renders the poster.
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
 
 
 # Map: no tile server is reachable in the demo; deployments set a tile URL template (e.g. 天地图).

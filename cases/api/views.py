@@ -175,9 +175,7 @@ class CaseViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retrieve
         values = data.validated_data
         scope = get_scope(request.user)
         channel = values.get("channel") or ("grid_worker" if scope.has_role("grid_worker", "grid_chief") else "online")
-        key = request.headers.get("Idempotency-Key", "")
-        if key:
-            key = f"api:{request.user.pk}:{key}"
+        key = request.headers.get("Idempotency-Key", "")  # report_case scopes it to this user and channel
         case, created = actions.report_case(
             request.user, channel=channel, category_code=values["category"], description=values["description"],
             lon=values["lon"], lat=values["lat"], address=values.get("address", ""),

@@ -213,3 +213,52 @@ def test_the_reporter_rates_once_and_a_bad_rating_reopens_once(loop, photo):
     actions.rate(case.tracking_code, rating=2)
     case.refresh_from_db()
     assert case.state == "closed" and case.rating == 2  # the second bad rating does not reopen
+
+
+def test_a_reporter_rates_again_only_after_their_bad_rating_reopened_the_case(loop, photo):
+    case = report(loop, photo)
+    actions.accept(loop.chief_a11, case)
+    actions.resolve(loop.chief_a11, case, note="已处理")
+    actions.rate(case.tracking_code, rating=1)  # reopens
+    actions.resolve(loop.chief_a11, case, note="再处理")
+    actions.rate(case.tracking_code, rating=4)  # the second chance
+    actions.reopen(loop.chief_a11, case, note="复查发现问题")
+    actions.resolve(loop.chief_a11, case, note="三次处理")
+    with pytest.raises(CaseConflict):
+        actions.rate(case.tracking_code, rating=5)  # no third rating
+
+
+def test_a_merged_reporter_rates_their_own_report_without_touching_the_original(loop, photo):
+    original = report(loop, photo)
+    merged = report(loop, photo, description="同一问题")
+    actions.merge(loop.command, merged, into=original, note="重复")
+    with pytest.raises(CaseConflict):
+        actions.rate(merged.tracking_code, rating=5)  # the original is not closed yet
+    actions.accept(loop.chief_a11, original)
+    actions.resolve(loop.chief_a11, original, note="已处理")
+    actions.rate(merged.tracking_code, rating=1)
+    original.refresh_from_db()
+    merged.refresh_from_db()
+    assert merged.rating == 1 and original.rating is None and original.state == "closed"
+    actions.rate(original.tracking_code, rating=5)
+    original.refresh_from_db()
+    assert original.rating == 5
+
+
+def test_idempotency_keys_are_private_to_their_submitter(loop, photo):
+    mine = report(loop, photo, idempotency_key="same-key")
+    other, created = actions.report_case(loop.chief_a11, channel="grid_worker", category_code="E0101",
+                                         description="另一人", lon=A11[0], lat=A11[1], idempotency_key="same-key")
+    assert created and other.pk != mine.pk and other.tracking_code != mine.tracking_code
+
+
+def test_a_qr_report_trusts_a_nearby_gps_point_and_falls_back_to_the_qr_grid(loop):
+    nearby, _ = actions.report_case(None, channel="resident_qr", category_code="E0101", description="隔壁网格",
+                                    grid=loop.grid_a11, lon=114.2, lat=35.6)  # grid A1-2, same street
+    assert nearby.grid == loop.grid_a12
+    far, _ = actions.report_case(None, channel="resident_qr", category_code="E0101", description="定位漂移",
+                                 grid=loop.grid_a11, lon=114.4, lat=35.6)  # street B: not trusted
+    assert far.grid == loop.grid_a11
+    missing, _ = actions.report_case(None, channel="resident_qr", category_code="E0101", description="无定位",
+                                     grid=loop.grid_a11)
+    assert missing.grid == loop.grid_a11
