@@ -36,17 +36,29 @@ CAPABILITIES = {
     "role.change": _("grant and revoke roles"),
     "audit.view": _("read the audit log"),
     "case.view": _("see the cases of the area"),
+    "registry.view": _("see the registry of the area (masked)"),
+    "registry.places": _("see dwellings, organizations and components (no people)"),
+    "registry.sensitive": _("see masked id numbers, phones and special-group tags"),
+    "registry.unmask": _("unmask personal data, with a stated purpose"),
+    "registry.export": _("export the registry to Excel"),
+    "registry.change": _("edit and import the registry"),
 }
+
+_REGISTRY_FULL = {"registry.view", "registry.places", "registry.sensitive", "registry.unmask", "registry.export",
+                  "registry.change"}
 
 ROLE_CAPABILITIES: dict[str, set[str]] = {
     Role.SYSTEM_ADMIN: {"view", "area.change", "staff.change", "department.change", "role.change", "audit.view",
-                        "case.view"},
-    Role.DISTRICT_COMMAND: {"view", "staff.change", "audit.view", "case.view"},
-    Role.DISTRICT_LEADER: {"view", "case.view"},
-    Role.STREET_OFFICER: {"view", "staff.change", "case.view"},
-    Role.COMMUNITY_OFFICER: {"view", "staff.change", "case.view"},
-    Role.GRID_CHIEF: {"view", "case.view"},
-    Role.GRID_WORKER: {"view", "case.view"},
-    # a department sees the area tree it serves, but only the cases it has a task on
-    Role.DEPARTMENT_HANDLER: {"view", "case.task"},
+                        "case.view", "registry.view", "registry.places", "registry.export", "registry.change"},
+    Role.DISTRICT_COMMAND: {"view", "staff.change", "audit.view", "case.view", *_REGISTRY_FULL},
+    Role.DISTRICT_LEADER: {"view", "case.view", "registry.view", "registry.places"},
+    Role.STREET_OFFICER: {"view", "staff.change", "case.view", *_REGISTRY_FULL},
+    Role.COMMUNITY_OFFICER: {"view", "staff.change", "case.view", *_REGISTRY_FULL},
+    Role.GRID_CHIEF: {"view", "case.view", "registry.view", "registry.places", "registry.sensitive",
+                      "registry.change"},
+    Role.GRID_WORKER: {"view", "case.view", "registry.view", "registry.places", "registry.sensitive",
+                       "registry.change"},
+    # a department sees the area tree it serves, the cases it has a task on, and places (dwellings,
+    # organizations, components) but no people: no id number, phone or special-group tag
+    Role.DEPARTMENT_HANDLER: {"view", "case.task", "registry.places"},
 }

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "accounts",
     "areas",
     "cases",
+    "registry",
     "web",
 ]
 

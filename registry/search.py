@@ -1,0 +1,56 @@
+"""One search box for people: name, pinyin or initials, a full id number (blind index), the last 4
+digits of a phone, a full phone, an address fragment — always within the user's scope, always
+audited (the kind of key and the records returned, never the key itself)."""
+
+from __future__ import annotations
+
+import re
+
+from django.db.models import Q
+
+from core import crypto
+from registry.models import Person
+
+ID_RE = re.compile(r"^[0-9]{17}[0-9Xx]$")
+PHONE_RE = re.compile(r"^1[0-9]{10}$|^0[0-9]{9,11}$")
+TAIL_RE = re.compile(r"^[0-9]{4}$")
+LATIN_RE = re.compile(r"^[A-Za-z ]+$")
+
+
+def classify(query: str) -> str:
+    query = query.strip()
+    if ID_RE.match(query):
+        return "id_number"
+    if PHONE_RE.match(query):
+        return "phone"
+    if TAIL_RE.match(query):
+        return "phone_tail"
+    if LATIN_RE.match(query):
+        return "pinyin"
+    return "text"
+
+
+def search_people(user, query: str, *, limit: int = 50, audit: bool = True):
+    """(kind of key, matching people in scope, newest first by name), at most `limit`."""
+    from registry.actions import audit_search
+
+    query = (query or "").strip()[:100]
+    people = Person.objects.restrict(user).filter(moved_out_on__isnull=True)
+    if not query:
+        return "empty", people.none()
+    kind = classify(query)
+    if kind == "id_number":
+        q = Q(id_number_index=crypto.blind_index(f"id:{query.upper()}"))
+    elif kind == "phone":
+        q = Q(phone_index=crypto.blind_index(f"phone:{query}"))
+    elif kind == "phone_tail":
+        q = Q(phone_tail_index=crypto.blind_index(f"tail:{query}"))
+    elif kind == "pinyin":
+        latin = query.replace(" ", "").lower()
+        q = Q(name_initials__startswith=latin) | Q(name_pinyin__startswith=latin)
+    else:
+        q = Q(name__startswith=query) | Q(name__contains=query) | Q(address_text__contains=query)
+    results = list(people.filter(q).select_related("grid", "dwelling").order_by("name", "id")[:limit])
+    if audit:
+        audit_search(user, kind, [p.pk for p in results])
+    return kind, results
