@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.http import Http404
 
 from accounts.scope import get_scope
-from cases.choices import LEVEL_RANK, OPEN_TASK_STATES
+from cases.choices import LEVEL_RANK, OPEN_TASK_STATES, OPERATOR_CHANNELS
 from cases.models import Case, Standard
 from cases.workflow import DISPATCH_LEVELS, GRID_STAFF_ROLES, OWNER_ROLES, TRANSITIONS
 
@@ -110,7 +110,7 @@ def allowed_actions(user, case: Case) -> list[str]:
             continue
         if name == "resolve" and LEVEL_RANK[me.owner.area.level] < LEVEL_RANK[standard_of(case.category).close_level]:
             continue
-        if name == "callback" and case.channel not in ("hotline_12345", "walk_in", "online"):
+        if name == "callback" and case.channel not in OPERATOR_CHANNELS:
             continue
         allowed.append(name)
     return allowed

@@ -9,6 +9,7 @@ Anything refused raises and changes nothing.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import uuid
 from collections.abc import Iterable
 
@@ -17,6 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.models import RoleAssignment
 from areas.models import Area, Department
@@ -56,24 +58,41 @@ def _lock(case_id: int) -> Case:
             .select_related("category", "owner_area", "grid").get(pk=case_id))
 
 
-def _begin(actor, case: Case, name: str, expected_version: int | None = None, note: str = ""):
-    """Lock and check; returns (locked case, the actor's standing, the role acted under)."""
+STALE_MESSAGE = _lazy("Someone else acted on this case first; reload it and try again.")
+
+
+def check_version(case: Case, expected_version) -> None:
+    if expected_version is not None and int(expected_version) != case.version:
+        raise CaseConflict(str(STALE_MESSAGE), code="stale")
+
+
+def may(actor, case: Case, name: str):
+    """Refuse at once (403) whoever the table does not allow for this action on this case."""
     transition = TRANSITIONS[name]
-    if transition.needs_reason and not (note or "").strip():
-        raise ValidationError({"note": _("Please give a reason or a note for this step.")})
+    acting = standing(actor, case).acting_as(transition.who)
+    if not acting:
+        raise PermissionDenied(_("You may not “%(action)s” this case.") % {"action": transition.label})
+    return acting
+
+
+def _begin(actor, case: Case, name: str, expected_version: int | None = None, note: str = ""):
+    """Lock and check — who (403), then state and version (409), then input (400); returns
+    (locked case, the actor's standing, the role acted under)."""
+    transition = TRANSITIONS[name]
     locked = _lock(case.pk)
-    if expected_version is not None and int(expected_version) != locked.version:
-        raise CaseConflict(_("Someone else acted on this case first; reload it and try again."), code="stale")
+    me = standing(actor, locked)
+    acting = me.acting_as(transition.who)
+    if not acting:
+        raise PermissionDenied(_("You may not “%(action)s” this case.") % {"action": transition.label})
     if locked.state not in transition.from_states:
         raise CaseConflict(
             _("This case is %(state)s; “%(action)s” is not possible now.")
             % {"state": locked.get_state_display(), "action": transition.label},
             code="state",
         )
-    me = standing(actor, locked)
-    acting = me.acting_as(transition.who)
-    if not acting:
-        raise PermissionDenied(_("You may not “%(action)s” this case.") % {"action": transition.label})
+    check_version(locked, expected_version)
+    if transition.needs_reason and not (note or "").strip():
+        raise ValidationError({"note": _("Please give a reason or a note for this step.")})
     role = acting.role if hasattr(acting, "role") else "department_handler"
     return locked, me, role
 
@@ -177,7 +196,7 @@ def find_duplicates(category: Category, lon: float, lat: float, *, exclude_id: i
     radius_m = radius_m or settings.DUPLICATE_RADIUS_M
     days = days or settings.DUPLICATE_DAYS
     dlat = radius_m / 111_000
-    dlon = radius_m / (111_000 * max(0.2, abs(__import__("math").cos(__import__("math").radians(lat)))))
+    dlon = radius_m / (111_000 * max(0.2, abs(math.cos(math.radians(lat)))))
     qs = (queryset if queryset is not None else Case.objects).open().filter(
         category=category, lon__gte=lon - dlon, lon__lte=lon + dlon, lat__gte=lat - dlat, lat__lte=lat + dlat,
         created_at__gte=timezone.now() - dt.timedelta(days=days),
@@ -396,6 +415,7 @@ def file(actor, case: Case, *, note: str = "", expected_version=None) -> Case:
 
 def resolve(actor, case: Case, *, note: str, photos: Iterable = (), expected_version=None) -> Case:
     """The owning level solves it itself (琐事不出网格，小事不出社区)."""
+    may(actor, case, "resolve")
     contents = _check_photos(photos)
     with transaction.atomic():
         case, me, role = _begin(actor, case, "resolve", expected_version, note)
@@ -440,6 +460,8 @@ def escalate(actor, case: Case, *, note: str, expected_version=None) -> Case:
 def merge(actor, case: Case, *, into: Case, note: str = "", expected_version=None) -> Case:
     """A report about a problem already being handled: it follows the original case from now on."""
     with transaction.atomic():
+        if into.pk < case.pk:
+            _lock(into.pk)  # both rows are locked in primary-key order
         case, me, role = _begin(actor, case, "merge", expected_version, note)
         target = _lock(into.pk)
         if target.pk == case.pk or not target.is_open or target.merged_into_id:
@@ -459,6 +481,7 @@ def merge(actor, case: Case, *, into: Case, note: str = "", expected_version=Non
 
 def dispatch(actor, case: Case, *, departments: list[Department], note: str = "", expected_version=None) -> Case:
     """Send the case to one department or several in parallel (吹哨报到): one task each."""
+    may(actor, case, "dispatch")
     departments = list({d.pk: d for d in departments}.values())
     if not departments:
         raise ValidationError({"departments": _("Choose at least one department.")})
@@ -556,6 +579,7 @@ def return_task(actor, case: Case, *, note: str, department: Department | None =
 
 def report_back(actor, case: Case, *, note: str, photos: Iterable = (), department: Department | None = None,
                 expected_version=None) -> CaseTask:
+    may(actor, case, "report_back")
     contents = _check_photos(photos)
     with transaction.atomic():
         case, me, role = _begin(actor, case, "report_back", expected_version, note)
@@ -580,6 +604,7 @@ def report_back(actor, case: Case, *, note: str, photos: Iterable = (), departme
 
 def request_extension(actor, case: Case, *, hours: int, note: str, department: Department | None = None,
                       expected_version=None) -> CaseTask:
+    may(actor, case, "request_extension")
     try:
         hours = int(hours)
     except (TypeError, ValueError) as exc:
@@ -616,7 +641,8 @@ def decide_extension(actor, case: Case, *, task: CaseTask, approve: bool, note: 
         if approve:
             calendar = get_calendar()
             task.due_at = calendar.add_hours(task.due_at or timezone.now(), hours)
-            task.save(update_fields=["due_at"])
+            task.extension_requested_hours = None
+            task.save(update_fields=["due_at", "extension_requested_hours"])
             case.extension_count += 1
             case.due_at = max(t.due_at for t in CaseTask.objects.filter(case=case, state__in=OPEN_TASK_STATES)
                               if t.due_at)
@@ -642,6 +668,7 @@ def decide_extension(actor, case: Case, *, task: CaseTask, approve: bool, note: 
 def verify(actor, case: Case, *, passed: bool, note: str = "", photos: Iterable = (), expected_version=None) -> Case:
     """The grid's worker checks the result on site, with a photo: close, or send back for rework."""
     name = "verify_pass" if passed else "verify_fail"
+    may(actor, case, name)
     contents = _check_photos(photos)
     if not contents:
         raise ValidationError({"photos": _("Verification needs a photo taken on site.")})
@@ -817,3 +844,21 @@ def rate(tracking_code: str, *, rating: int, comment: str = "") -> Case:
             _save(case)
             _event(case, "rate", case.state, None, "reporter", case.rating_comment, data={"rating": rating})
     return case
+
+
+def save_standard(actor, standard, **fields):
+    """An administrator edits a category's handling standard (标准清单); audited."""
+    from accounts.scope import get_scope
+
+    if actor is not None and not get_scope(actor).has_role("system_admin") and not actor.is_superuser:
+        raise PermissionDenied(_("Only system administrators edit the handling standards."))
+    from core.audit import snapshot
+
+    with transaction.atomic():
+        before = snapshot(standard) if standard.pk else None
+        for key, value in fields.items():
+            setattr(standard, key, value)
+        standard.full_clean()
+        standard.save()
+        record(actor, "standard.update", standard, before=before, after=snapshot(standard))
+    return standard
