@@ -99,6 +99,11 @@ def pytest_sessionstart(session):
 
     django.setup()
     call_command("compile_translations", verbosity=0)
+    # a catalog read before the .mo existed would stay cached without our strings
+    from django.utils.translation import trans_real
+
+    trans_real._translations.clear()
+    trans_real._default = None
 
 
 @pytest.fixture(autouse=True)

@@ -42,9 +42,17 @@ def decrypt(token: str) -> str:
         return ""
 
 
+@lru_cache(maxsize=1)
+def _blind_key() -> bytes:
+    """BLIND_INDEX_KEY from the environment (it must never change: every index depends on it);
+    without it (the demo) a key derived from SECRET_KEY."""
+    configured = os.environ.get("BLIND_INDEX_KEY", "")
+    return hashlib.sha256(("gridgov-blind-index:" + (configured or settings.SECRET_KEY)).encode()).digest()
+
+
 def blind_index(value: str) -> str:
     """A keyed hash for exact search without storing the plaintext."""
-    key = hashlib.sha256(("gridgov-blind-index:" + settings.SECRET_KEY).encode()).digest()
+    key = _blind_key()
     return hmac.new(key, value.strip().upper().encode(), hashlib.sha256).hexdigest()
 
 

@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from accounts.api import views as accounts_api
 from areas.api import views as areas_api
 from cases.api import views as cases_api
+from registry.api import views as registry_api
 
 router = DefaultRouter()
 router.register("areas", areas_api.AreaViewSet, basename="area")
@@ -14,6 +15,10 @@ router.register("staff-assignments", areas_api.StaffAssignmentViewSet, basename=
 router.register("role-assignments", accounts_api.RoleAssignmentViewSet, basename="roleassignment")
 router.register("categories", cases_api.CategoryViewSet, basename="category")
 router.register("cases", cases_api.CaseViewSet, basename="case")
+router.register("residents", registry_api.PersonViewSet, basename="resident")
+router.register("households", registry_api.HouseholdViewSet, basename="household")
+router.register("dwellings", registry_api.DwellingViewSet, basename="dwelling")
+router.register("organizations", registry_api.OrganizationViewSet, basename="organization")
 
 urlpatterns = [
     path("auth/token/", accounts_api.TokenView.as_view(), name="api-token"),

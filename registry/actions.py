@@ -126,6 +126,9 @@ def save_dwelling(actor, *, dwelling: Dwelling | None = None, address: str, grid
 def save_household(actor, *, household: Household | None = None, dwelling: Dwelling, number: str = "") -> Household:
     require(actor, "registry.change", dwelling.grid)
     with transaction.atomic():
+        if household is not None:
+            household = Household.objects.select_for_update().get(pk=household.pk)
+            require(actor, "registry.change", household.grid)
         household = household or Household()
         household.number = (number or "").strip()[:40]
         household.dwelling = dwelling
@@ -197,8 +200,12 @@ def save_person(actor, *, person: Person | None = None, name: str, id_type: str 
     if id_type == IdType.ID_CARD and id_number:
         birth_date = birth_date or ric.get_birth_date(id_number)
         gender = gender or (Gender.MALE if int(id_number[16]) % 2 else Gender.FEMALE)
-    if household is not None and dwelling is None:
-        dwelling = household.dwelling
+    if household is not None:
+        require(actor, "registry.change", household.grid)
+        if dwelling is None:
+            dwelling = household.dwelling
+        elif household.dwelling_id and household.dwelling_id != dwelling.pk:
+            raise ValidationError({"household": _("The household lives in another dwelling.")})
     if dwelling is not None:
         grid = dwelling.grid
     grid = _grid(grid)
@@ -228,6 +235,9 @@ def save_person(actor, *, person: Person | None = None, name: str, id_type: str 
             person.address_text = (dwelling.address if dwelling else address_text or "")[:200]
             person.place_in(grid)
             person.save()
+            # tags follow their person's scope
+            SpecialGroupTag.objects.filter(person=person).exclude(area_path=person.area_path).update(
+                area_path=person.area_path, district_code=person.district_code)
             if moved:
                 today = timezone.localdate()
                 Residence.objects.filter(person=person, moved_out_on__isnull=True).update(moved_out_on=today)
@@ -277,6 +287,7 @@ def tag_person(actor, person: Person, *, kind: str, starts_on: dt.date | None = 
 
 def end_tag(actor, tag: SpecialGroupTag, *, on: dt.date | None = None) -> SpecialGroupTag:
     require(actor, "registry.change", tag.person.grid)
+    require(actor, "registry.sensitive", tag.person.grid)
     with transaction.atomic():
         tag = SpecialGroupTag.objects.select_for_update().get(pk=tag.pk)
         tag.ends_on = on or timezone.localdate()
@@ -306,9 +317,9 @@ def audit_export(actor, what: str, count: int, purpose: str, ids: list[int] | No
 
 def unmask(actor, person: Person, *, purpose: str) -> dict:
     """The plaintext id number and phone, for a stated purpose: a separate permission, audited."""
+    require(actor, "registry.unmask", person.grid)
     purpose = (purpose or "").strip()
     if len(purpose) < 2:
         raise ValidationError({"purpose": _("State the purpose of viewing the full personal data.")})
-    require(actor, "registry.unmask", person.grid)
     record(actor, "registry.unmask", person, object_repr=person.masked_name, note=purpose[:500])
     return {"id_number": person.id_number, "phone": person.phone}

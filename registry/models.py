@@ -30,7 +30,7 @@ from registry.choices import (
 
 
 class PlacedQuerySet(RestrictedQuerySet):
-    """Registry rows are seen by area ("registry.view"; departments have "registry.basic")."""
+    """Registry rows are seen by area ("registry.view"; departments see only places: PlaceQuerySet)."""
 
     scope_paths = ("area_path",)
 
@@ -262,6 +262,15 @@ class Residence(models.Model):
         return f"{self.person_id}: {self.moved_in_on} – {self.moved_out_on or ''}"
 
 
+class TagQuerySet(PlacedQuerySet):
+    """Special-group tags are seen only with registry.sensitive."""
+
+    def restrict(self, user, capability: str = "registry.sensitive"):
+        if capability in ("view", "registry.view"):
+            capability = "registry.sensitive"
+        return super().restrict(user, capability)
+
+
 class SpecialGroupTag(models.Model):
     """A dated special-group tag (特殊人群) with its carer. The kind itself is sensitive: stored
     encrypted, with a keyed index for counting and filtering."""
@@ -276,7 +285,7 @@ class SpecialGroupTag(models.Model):
     area_path = models.CharField(max_length=255, db_index=True, editable=False)
     district_code = models.CharField(max_length=6, db_index=True, editable=False)
 
-    objects = PlacedQuerySet.as_manager()
+    objects = TagQuerySet.as_manager()
 
     class Meta:
         ordering = ["person_id", "starts_on"]
@@ -373,3 +382,61 @@ class HouseholdAssignment(Placed):
 
     def __str__(self):
         return f"{self.cadre} → {self.household}"
+
+
+class ImportJob(models.Model):
+    """One .xlsx import of residents, dwellings or organizations (registry/imports.py), run in the
+    background (registry/tasks.py) while its page polls the progress. Every refused row is kept
+    as (row, column, reason): the first ERROR_CAP here, all of them in `error_file`. The uploaded
+    file is deleted when the job ends; the reasons never quote the personal data of a row."""
+
+    class Kind(models.TextChoices):
+        RESIDENTS = "residents", _("Residents")
+        DWELLINGS = "dwellings", _("Dwellings")
+        ORGANIZATIONS = "organizations", _("Organizations")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting to import")
+        RUNNING = "running", _("Importing")
+        DONE = "done", _("Import finished")
+        FAILED = "failed", _("Import failed")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="import_jobs")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    file = models.CharField(max_length=255, blank=True, editable=False)  # under MEDIA_ROOT, while it runs
+    file_name = models.CharField(_("file name"), max_length=200, blank=True)
+    file_sha256 = models.CharField(max_length=64, blank=True, editable=False)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.QUEUED,
+                              db_index=True)
+    total = models.PositiveIntegerField(default=0)  # data rows in the file
+    progress = models.PositiveIntegerField(default=0)  # data rows read so far
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)  # already registered, unchanged
+    failed = models.PositiveIntegerField(default=0)  # rows refused
+    error_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)  # [{"row", "column", "reason"}], the first ERROR_CAP
+    error_file = models.CharField(max_length=255, blank=True, editable=False)  # every error, under MEDIA_ROOT
+    message = models.TextField(blank=True)  # why the whole file was refused, or the job failed
+    notes = models.JSONField(default=dict, blank=True)  # e.g. dwellings and households created along
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("import job")
+        verbose_name_plural = _("import jobs")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} #{self.pk}"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return min(100, self.progress * 100 // self.total) if self.total else 0

@@ -31,7 +31,7 @@ def classify(query: str) -> str:
 
 
 def search_people(user, query: str, *, limit: int = 50, audit: bool = True):
-    """(kind of key, matching people in scope, newest first by name), at most `limit`."""
+    """(kind of key, matching people in scope, ordered by name), at most `limit`."""
     from registry.actions import audit_search
 
     query = (query or "").strip()[:100]

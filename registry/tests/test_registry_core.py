@@ -114,3 +114,21 @@ def test_departments_see_places_but_no_people(registry):
     assert Person.objects.restrict(registry.worker_a11).count() == 1
     with pytest.raises(PermissionDenied):
         actions.save_person(registry.worker_a11, name="越界", dwelling=registry.dwelling_b)
+
+
+def test_a_household_out_of_scope_cannot_be_joined(registry):
+    from registry.models import Household
+
+    household_b = actions.save_household(None, dwelling=registry.dwelling_b, number="B-1")
+    with pytest.raises(PermissionDenied):
+        actions.save_person(registry.worker_a11, name="混入", dwelling=registry.dwelling_a, household=household_b)
+    assert Household.objects.get(pk=household_b.pk).head_id is None
+
+
+def test_tags_follow_their_person_and_need_the_sensitive_capability(registry):
+    assert SpecialGroupTag.objects.restrict(registry.leader).count() == 0  # no registry.sensitive
+    assert SpecialGroupTag.objects.restrict(registry.worker_a11).count() == 1
+    person = Person.objects.get(pk=registry.resident.pk)
+    actions.save_person(None, person=person, name=person.name, dwelling=registry.dwelling_b, relation="tenant")
+    assert SpecialGroupTag.objects.restrict(registry.worker_a11).count() == 0
+    assert SpecialGroupTag.objects.restrict(registry.worker_b11).count() == 1
