@@ -18,7 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from accounts.models import RoleAssignment
 from areas.models import Area, Department
@@ -58,7 +58,7 @@ def _lock(case_id: int) -> Case:
             .select_related("category", "owner_area", "grid").get(pk=case_id))
 
 
-STALE_MESSAGE = _lazy("Someone else acted on this case first; reload it and try again.")
+STALE_MESSAGE = gettext_lazy("Someone else acted on this case first; reload it and try again.")
 
 
 def check_version(case: Case, expected_version) -> None:

@@ -110,6 +110,8 @@ def save_dwelling(actor, *, dwelling: Dwelling | None = None, address: str, grid
         if dwelling is not None:
             dwelling = Dwelling.objects.select_for_update().get(pk=dwelling.pk)
             require(actor, "registry.change", dwelling.grid)
+            if dwelling.grid_id != grid.pk and (dwelling.households.exists() or dwelling.residents.exists()):
+                raise ValidationError({"grid": _("People live in this dwelling: move them before changing its grid.")})
             before = {"address": dwelling.address, "grid": dwelling.grid_id}
         else:
             dwelling = Dwelling()
@@ -228,8 +230,10 @@ def save_person(actor, *, person: Person | None = None, name: str, id_type: str 
                 person.set_id_number(id_number)
             if phone or person.pk is None:
                 person.set_phone(phone)
-            person.gender = gender or Gender.UNKNOWN
-            person.birth_date = birth_date
+            person.gender = gender or (person.gender if person.pk else Gender.UNKNOWN) or Gender.UNKNOWN
+            person.birth_date = birth_date or (person.birth_date if person.pk else None)
+            if dwelling is not None or household is not None:
+                person.moved_out_on = None
             person.residence_status = residence_status
             person.dwelling, person.household, person.relation = dwelling, household, relation
             person.address_text = (dwelling.address if dwelling else address_text or "")[:200]
@@ -245,6 +249,10 @@ def save_person(actor, *, person: Person | None = None, name: str, id_type: str 
                     Residence.objects.create(person=person, dwelling=dwelling, household=household,
                                              relation=relation, moved_in_on=today)
             if household is not None and relation == Relation.HEAD and household.head_id != person.pk:
+                # one head per household: the previous head becomes "other relative"
+                if household.head_id:
+                    Person.objects.filter(pk=household.head_id, household=household, relation=Relation.HEAD) \
+                        .update(relation=Relation.OTHER)
                 Household.objects.filter(pk=household.pk).update(head=person)
             after = _person_state(person)
             record(actor, "registry.person.save", person, object_repr=person.masked_name,
@@ -260,9 +268,17 @@ def move_out(actor, person: Person, *, on: dt.date | None = None) -> Person:
     """The resident leaves the dwelling; the history keeps where they lived."""
     require(actor, "registry.change", person.grid)
     on = on or timezone.localdate()
+    if on > timezone.localdate():
+        raise ValidationError({"on": _("The date of moving out cannot be in the future.")})
     with transaction.atomic():
         person = Person.objects.select_for_update().get(pk=person.pk)
+        if person.moved_out_on is not None:
+            raise ValidationError(_("This resident has already moved out."))
+        stay = Residence.objects.filter(person=person, moved_out_on__isnull=True).order_by("-moved_in_on").first()
+        if stay is not None and on < stay.moved_in_on:
+            raise ValidationError({"on": _("The date of moving out cannot be before moving in.")})
         Residence.objects.filter(person=person, moved_out_on__isnull=True).update(moved_out_on=on)
+        Household.objects.filter(head=person).update(head=None)
         person.moved_out_on = on
         person.dwelling = None
         person.household = None
@@ -290,7 +306,12 @@ def end_tag(actor, tag: SpecialGroupTag, *, on: dt.date | None = None) -> Specia
     require(actor, "registry.sensitive", tag.person.grid)
     with transaction.atomic():
         tag = SpecialGroupTag.objects.select_for_update().get(pk=tag.pk)
-        tag.ends_on = on or timezone.localdate()
+        if tag.ends_on is not None:
+            raise ValidationError(_("This tag has already ended."))
+        on = on or timezone.localdate()
+        if on < tag.starts_on:
+            raise ValidationError({"on": _("The end date cannot be earlier than the start date.")})
+        tag.ends_on = on
         tag.save(update_fields=["ends_on"])
         record(actor, "registry.tag.end", tag.person, object_repr=tag.person.masked_name, after={"tag": tag.pk})
     return tag

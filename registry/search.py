@@ -15,6 +15,7 @@ ID_RE = re.compile(r"^[0-9]{17}[0-9Xx]$")
 PHONE_RE = re.compile(r"^1[0-9]{10}$|^0[0-9]{9,11}$")
 TAIL_RE = re.compile(r"^[0-9]{4}$")
 LATIN_RE = re.compile(r"^[A-Za-z ]+$")
+DOCUMENT_RE = re.compile(r"^(?=.*[0-9])[A-Za-z0-9]{5,20}$")
 
 
 def classify(query: str) -> str:
@@ -25,6 +26,8 @@ def classify(query: str) -> str:
         return "phone"
     if TAIL_RE.match(query):
         return "phone_tail"
+    if DOCUMENT_RE.match(query):
+        return "document"  # passports and permits: the same blind index as identity cards
     if LATIN_RE.match(query):
         return "pinyin"
     return "text"
@@ -39,17 +42,18 @@ def search_people(user, query: str, *, limit: int = 50, audit: bool = True):
     if not query:
         return "empty", people.none()
     kind = classify(query)
-    if kind == "id_number":
+    if kind in ("id_number", "document"):
         q = Q(id_number_index=crypto.blind_index(f"id:{query.upper()}"))
     elif kind == "phone":
         q = Q(phone_index=crypto.blind_index(f"phone:{query}"))
     elif kind == "phone_tail":
-        q = Q(phone_tail_index=crypto.blind_index(f"tail:{query}"))
+        # four digits: a phone's last four, or a room number in an address
+        q = Q(phone_tail_index=crypto.blind_index(f"tail:{query}")) | Q(address_text__contains=query)
     elif kind == "pinyin":
         latin = query.replace(" ", "").lower()
         q = Q(name_initials__startswith=latin) | Q(name_pinyin__startswith=latin)
     else:
-        q = Q(name__startswith=query) | Q(name__contains=query) | Q(address_text__contains=query)
+        q = Q(name__contains=query) | Q(address_text__contains=query)
     results = list(people.filter(q).select_related("grid", "dwelling").order_by("name", "id")[:limit])
     if audit:
         audit_search(user, kind, [p.pk for p in results])

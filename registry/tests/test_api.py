@@ -297,6 +297,8 @@ def test_an_ended_tag_no_longer_matches(world, api):
     import datetime as dt
 
     tag = world.resident.tags.get()
+    type(tag).objects.filter(pk=tag.pk).update(starts_on=dt.date(1999, 1, 1))
+    tag.refresh_from_db()
     actions.end_tag(None, tag, on=dt.date(2000, 1, 1))
     assert api("worker_a11").get("/api/residents/?special_group=elderly_alone").json()["count"] == 0
     assert api("worker_a11").get(f"/api/residents/{world.resident.pk}/").json()["tags"] == []
