@@ -100,8 +100,11 @@ def pytest_sessionstart(session):
     django.setup()
     call_command("compile_translations", verbosity=0)
     # a catalog read before the .mo existed would stay cached without our strings
+    import gettext as gettext_module
+
     from django.utils.translation import trans_real
 
+    gettext_module._translations.clear()  # Python caches parsed .mo files by path, too
     trans_real._translations.clear()
     trans_real._default = None
 
