@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from areas.demo.data import DEFAULT_DISTRICT, DISTRICT_CODES
@@ -36,6 +37,16 @@ class Command(BaseCommand):
             default=None,
             help="where to write the demo accounts as JSON (default var/demo-accounts.json)",
         )
+        parser.add_argument(
+            "--no-cases",
+            action="store_true",
+            help="do not generate the demo cases (manage.py load_demo_cases) after loading",
+        )
+        parser.add_argument(
+            "--no-registry",
+            action="store_true",
+            help="do not generate the demo registry (manage.py load_demo_registry: residents, places)",
+        )
 
     def handle(self, *args, **options):
         started = time.monotonic()
@@ -59,3 +70,9 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"Demo accounts written to {path}:\n")
         self.stdout.write(format_accounts_table(result.accounts))
+        if not options["no_cases"]:
+            self.stdout.write("")
+            call_command("load_demo_cases", "--district", district.code, stdout=self.stdout, stderr=self.stderr)
+        if not options["no_registry"]:
+            self.stdout.write("")
+            call_command("load_demo_registry", "--district", district.code, stdout=self.stdout, stderr=self.stderr)
