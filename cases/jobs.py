@@ -27,7 +27,7 @@ from cases.choices import TIMED_STATES, CaseState
 from cases.models import Case, CaseEvent, CaseTask
 from cases.workflow import OWNER_ROLES
 from core.models import AuditLog
-from core.notify import notify
+from core.notify import notify, notify_many
 
 _STATES = [str(s) for s in TIMED_STATES]
 
@@ -108,9 +108,8 @@ def sweep_deadlines(now=None) -> dict:
         _record(warned, "warn", now, lambda c: {"due_at": c.due_at.isoformat() if c.due_at else None})
         recipients = _owner_recipients({c.owner_area_id for c in warned})
         handlers = _handlers_by_case([c.id for c in warned])
-        for c in warned:
-            notify(recipients.get(c.owner_area_id, []) + handlers.get(c.id, []), "case.warn",
-                   _("Case %(number)s is due soon.") % {"number": c.number}, f"/cases/{c.id}/")
+        notify_many([(recipients.get(c.owner_area_id, []) + handlers.get(c.id, []), "case.warn",
+                      _("Case %(number)s is due soon.") % {"number": c.number}, f"/cases/{c.id}/") for c in warned])
 
     with transaction.atomic():
         overdue_ids = claim_overdue(now)
@@ -135,10 +134,12 @@ def sweep_deadlines(now=None) -> dict:
         _record(overdue, "overdue", now, lambda c: {"escalated_to": escalated_to.get(c.id)})
         recipients = _owner_recipients(set(escalated_to.values()) | {c.owner_area_id for c in overdue})
         handlers = _handlers_by_case([c.id for c in overdue])
-        for c in overdue:
-            users = recipients.get(escalated_to.get(c.id, c.owner_area_id), []) + recipients.get(c.owner_area_id, [])
-            notify(users + handlers.get(c.id, []), "case.overdue",
-                   _("Case %(number)s is overdue.") % {"number": c.number}, f"/cases/{c.id}/")
+        notify_many([
+            (recipients.get(escalated_to.get(c.id, c.owner_area_id), []) + recipients.get(c.owner_area_id, [])
+             + handlers.get(c.id, []), "case.overdue", _("Case %(number)s is overdue.") % {"number": c.number},
+             f"/cases/{c.id}/")
+            for c in overdue
+        ])
     return {"warned": len(warned_ids), "overdue": len(overdue_ids), "escalated": len(escalated_to)}
 
 
