@@ -5,6 +5,7 @@ expects (HTTPS cookies, HSTS, no DEBUG) and refuses to start without a real SECR
 """
 
 import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -110,7 +111,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # a file, not memory: concurrency tests need SQLite's real locking (shared-cache memory
     # databases fail with "table is locked" instead of waiting)
     DATABASES["default"]["TEST"] = {
-        "NAME": os.environ.get("SQLITE_TEST_NAME", str(VAR_DIR / f"test-gridgov-{os.getpid()}.sqlite3"))
+        "NAME": os.environ.get("SQLITE_TEST_NAME", str(Path(tempfile.gettempdir()) / f"test-gridgov-{os.getpid()}.sqlite3"))
     }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
