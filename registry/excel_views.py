@@ -81,7 +81,7 @@ def import_page(request):
             return redirect("registry_excel:job", pk=job.pk)
     jobs = ImportJob.objects.filter(user=request.user)[:20]
     return render(request, "registry/excel/import.html", {
-        "form": form, "jobs": jobs, "kinds": ImportJob.Kind.choices, "max_rows": imports.MAX_ROWS,
+        "form": form, "jobs": jobs, "kinds": ImportJob.Kind.choices, "max_rows": f"{imports.MAX_ROWS:,}",
     }, status=400 if form.errors else 200)
 
 
@@ -184,7 +184,7 @@ def export_page(request):
             add_action_errors(form, exc)
         else:
             return _download(content, name)
-    return render(request, "registry/excel/export.html", {"form": form, "cap": excel.EXPORT_CAP},
+    return render(request, "registry/excel/export.html", {"form": form, "cap": f"{excel.EXPORT_CAP:,}"},
                   status=400 if form.errors else 200)
 
 

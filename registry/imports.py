@@ -51,9 +51,6 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
-from openpyxl.utils.cell import column_index_from_string
-from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
 from stdnum.cn import ric
 
 from accounts.scope import get_scope
@@ -75,7 +72,9 @@ BATCH = 2_000
 ERROR_CAP = 1_000  # errors kept on the job; all of them go to the error file
 INLINE_ROWS = 500  # smaller files are imported during the upload request
 CHUNK = 1 << 20
+NAME_CACHE = 50_000  # distinct names whose pinyin is kept
 PARALLEL_ROWS = 20_000  # files from this size on are read in a second process
+INSERT_ROWS = 500  # rows per INSERT statement
 INSERT_PARAMS = 30_000  # bound parameters per INSERT (SQLite ≥ 3.32 allows 32,766; PostgreSQL 65,535)
 GRID_LEVELS = ("grid", "cell")
 
@@ -92,6 +91,37 @@ _REL_OFFICE_DOCUMENT = "/officeDocument"
 _REL_WORKSHEET = "/worksheet"
 _REL_SHARED_STRINGS = "/sharedStrings"
 _REL_STYLES = "/styles"
+
+
+# Cell values, without importing openpyxl (30 MB in each process). Date formats and serial dates as
+# openpyxl.styles.numbers.is_date_format and openpyxl.utils.datetime.from_excel have them.
+_BUILTIN_DATE_FORMATS = frozenset([*range(14, 23), 45, 46, 47, *range(27, 37), *range(50, 59)])  # 27-36, 50-58: CJK
+_FORMAT_STRIP = re.compile(r'".*?"|\[(?!hh?\]|mm?\]|ss?\])[^\]]*\]')
+_FORMAT_DATE = re.compile(r"(?<![_\\])[dmhysDMHYS]")
+WINDOWS_EPOCH = dt.datetime(1899, 12, 30)
+MAC_EPOCH = dt.datetime(1904, 1, 1)
+
+
+def is_date_format(code: str) -> bool:
+    return bool(code) and _FORMAT_DATE.search(_FORMAT_STRIP.sub("", code.split(";")[0])) is not None
+
+
+def from_excel(value: float, epoch: dt.datetime = WINDOWS_EPOCH) -> dt.datetime:
+    day, fraction = divmod(value, 1)
+    if 0 < value < 60 and epoch == WINDOWS_EPOCH:  # Excel's 1900-02-29
+        day += 1
+    return epoch + dt.timedelta(days=day, milliseconds=round(fraction * 86_400_000))
+
+
+def column_index_from_string(letters: str) -> int:
+    number = 0
+    for letter in letters.upper():
+        if not "A" <= letter <= "Z":
+            raise ValueError(letters)
+        number = number * 26 + ord(letter) - 64
+    if not 1 <= number <= 16_384:
+        raise ValueError(letters)
+    return number
 
 
 def _local(tag: str) -> str:
@@ -223,8 +253,10 @@ class XlsxFile:
         self._parse(name, start, end)
         dates = set()
         for index, fmt_id in enumerate(xfs):
-            code = formats.get(fmt_id, BUILTIN_FORMATS.get(fmt_id, ""))
-            if code and is_date_format(code):
+            if fmt_id in formats:
+                if is_date_format(formats[fmt_id]):
+                    dates.add(index)
+            elif fmt_id in _BUILTIN_DATE_FORMATS:
                 dates.add(index)
         return frozenset(dates)
 
@@ -301,7 +333,7 @@ class XlsxFile:
         str, int, float, bool or datetime."""
         shared = self.shared_strings()
         date_styles = self.date_styles
-        epoch = CALENDAR_MAC_1904 if self.date1904 else CALENDAR_WINDOWS_1900
+        epoch = MAC_EPOCH if self.date1904 else WINDOWS_EPOCH
         columns: dict[str, int] = {}
         done: list[tuple[int, dict]] = []
         row_number = 0
@@ -740,7 +772,7 @@ class Inserter:
                 f"({', '.join(quote(c) for c in self.columns)}) VALUES ")
         tail = f" RETURNING {quote(self.model._meta.pk.column)}" if returning else ""
         one = "(" + ", ".join(["%s"] * len(self.columns)) + ")"
-        per = max(1, min(1000, INSERT_PARAMS // len(self.columns)))
+        per = max(1, min(INSERT_ROWS, INSERT_PARAMS // len(self.columns)))
         ids: list[int] = []
         with connection.cursor() as cursor:
             for start in range(0, len(rows), per):
@@ -954,7 +986,7 @@ class ResidentReader(RowChecks):
     def __init__(self, grid_codes):
         super().__init__()
         self.grid_codes = grid_codes  # the grids the importer may change: others are checked by the writer
-        self.documents: dict[tuple[str, str], int] = {}  # (id type, blind index) → first row
+        self.documents: dict[bytes, int] = {}  # id type + 128 bits of the blind index → first row
         self.heads: dict[tuple[str, str], int] = {}  # (grid code, household number) → row of its head
         self._names: dict[str, tuple[str, str, str]] = {}
         self._scratch = Person()
@@ -975,8 +1007,9 @@ class ResidentReader(RowChecks):
         found = self._names.get(name)
         if found is None:
             found = pinyin_fields(name)
-            if len(self._names) < 300_000:
-                self._names[name] = found
+            if len(self._names) >= NAME_CACHE:
+                self._names.clear()
+            self._names[name] = found
         return found
 
     def clean(self, number: int, values: dict) -> ResidentRow | None:
@@ -1029,7 +1062,7 @@ class ResidentReader(RowChecks):
         # the same document twice in the file: the later rows are refused
         index = id_secrets[1] if id_secrets else ""
         if index:
-            first = self.documents.setdefault((id_type, index), number)
+            first = self.documents.setdefault(id_type.encode() + bytes.fromhex(index[:32]), number)
             if first != number:
                 errors.append(("id_number", _("The same document appears in row %(row)d.") % {"row": first}))
         if grid_code and household and relation == Relation.HEAD and not errors:
@@ -1183,30 +1216,37 @@ class ResidentImporter(Importer):
 
     # the registered dwellings and households of a grid, loaded once, kept up to date
 
-    def dwellings_of(self, grid_id: int) -> dict[tuple, int]:
+    @staticmethod
+    def place_key(address: str, unit: str, room: str) -> str:
+        return f"{address}\x1f{unit}\x1f{room}"
+
+    def dwellings_of(self, grid_id: int) -> dict[str, int]:
+        """address/unit/room → dwelling id."""
         found = self.grid_dwellings.get(grid_id)
         if found is None:
             found = {}
             for pk, address, unit, room in (Dwelling.objects.filter(grid_id=grid_id).order_by("id")
                                             .values_list("id", "address", "unit", "room")):
-                found.setdefault((address, unit, room), pk)
+                found.setdefault(self.place_key(address, unit, room), pk)
             self.grid_dwellings[grid_id] = found
         return found
 
-    def households_of(self, grid_id: int) -> dict[str, dict]:
+    def households_of(self, grid_id: int) -> dict[str, list]:
+        """household number → [household id, dwelling id, head id]."""
         found = self.grid_households.get(grid_id)
         if found is None:
             found = {}
-            for h in (Household.objects.filter(grid_id=grid_id).order_by("id")
-                      .values("id", "number", "dwelling_id", "head_id")):
-                found.setdefault(h["number"], h)
+            for pk, number, dwelling_id, head_id in (Household.objects.filter(grid_id=grid_id).order_by("id")
+                                                     .values_list("id", "number", "dwelling_id", "head_id")):
+                if number not in found:
+                    found[number] = [pk, dwelling_id, head_id]
             self.grid_households[grid_id] = found
         return found
 
     def dwelling_id(self, r: ResidentRow) -> int | None:
-        return self.dwellings_of(r.grid.pk).get((r.address, r.unit, r.room)) if r.address else None
+        return self.dwellings_of(r.grid.pk).get(self.place_key(r.address, r.unit, r.room)) if r.address else None
 
-    def household(self, r: ResidentRow) -> dict | None:
+    def household(self, r: ResidentRow) -> list | None:
         return self.households_of(r.grid.pk).get(r.household) if r.household else None
 
     # writing
@@ -1242,7 +1282,7 @@ class ResidentImporter(Importer):
         for r in rows:
             household = self.household(r)
             dwelling_id = self.dwelling_id(r)
-            if household and household["dwelling_id"] and household["dwelling_id"] != dwelling_id:
+            if household and household[1] and household[1] != dwelling_id:
                 self.error(r.row, "household", _("This household number is registered at another address in "
                                                  "the grid."))
                 continue
@@ -1280,9 +1320,9 @@ class ResidentImporter(Importer):
         elif p["grid_id"] != r.grid.pk:
             return False
         if r.household:
-            if household is None or household["id"] != p["household_id"]:
+            if household is None or household[0] != p["household_id"]:
                 return False
-            if want["relation"] == Relation.HEAD and household["head_id"] != p["id"]:
+            if want["relation"] == Relation.HEAD and household[2] != p["id"]:
                 return False
         if r.phone and r.phone_secrets[1] != p["phone_index"]:
             return False
@@ -1324,7 +1364,7 @@ class ResidentImporter(Importer):
                 dwelling_id = (self.dwelling_id(r) or dwelling_ids[(r.grid.pk, r.address, r.unit, r.room)]
                                if r.address else None)
                 household = self.household(r)
-                household_id = ((household["id"] if household else household_ids[(r.grid.pk, r.household)])
+                household_id = ((household[0] if household else household_ids[(r.grid.pk, r.household)])
                                 if r.household else None)
                 name, pinyin, initials = r.names
                 id_enc, id_index, id_last4 = r.id_secrets
@@ -1362,16 +1402,14 @@ class ResidentImporter(Importer):
                    district_code=rows[0].grid.district_code)
         # committed
         for (grid_id, address, unit, room), pk in dwelling_ids.items():
-            self.dwellings_of(grid_id).setdefault((address, unit, room), pk)
+            self.dwellings_of(grid_id).setdefault(self.place_key(address, unit, room), pk)
         for (grid_id, number), pk in household_ids.items():
-            self.households_of(grid_id).setdefault(number, {"id": pk, "number": number, "head_id": None,
-                                                            "dwelling_id": new_households[(grid_id, number)]
-                                                            ["dwelling_id"]})
+            self.households_of(grid_id).setdefault(number, [pk, new_households[(grid_id, number)]["dwelling_id"], None])
         if heads:
             for r in rows:
                 household = self.household(r)
-                if household and household["id"] in heads:
-                    household["head_id"] = heads[household["id"]]
+                if household and household[0] in heads:
+                    household[2] = heads[household[0]]
         self.counts["created"] += len(ids)
         self.notes["dwellings"] += len(new_dwellings)
         self.notes["households"] += len(new_households)
@@ -1661,7 +1699,7 @@ def run_import(job_id: int) -> dict:
 
 
 @contextlib.contextmanager
-def sqlite_cache(kib: int = int(os.environ.get("IMPORT_CACHE_KIB", 128 * 1024)), checkpoint_pages: int = 25_000):
+def sqlite_cache(kib: int = int(os.environ.get("IMPORT_CACHE_KIB", 64 * 1024)), checkpoint_pages: int = 25_000):
     """On SQLite, for the import: a larger page cache (the default 2 MB holds little of the indexes
     every new resident goes into) and fewer WAL checkpoints (each writes and syncs every page changed
     since the last; the same index pages change batch after batch). Back to before afterwards."""

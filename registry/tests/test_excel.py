@@ -217,6 +217,24 @@ def test_importing_the_same_file_again_changes_nothing(client, registry):
     assert "同一文件" in client.get(reverse("registry_excel:job", args=[again.pk])).content.decode()
 
 
+def test_large_files_are_read_in_a_second_process_with_the_same_outcome(client, registry, monkeypatch):
+    login(client, registry.officer_a)
+    upload(client, "residents", mixed_residents(registry))
+    here = last_job()
+    Person.objects.filter(pk__gt=registry.canary.pk).delete()  # start over
+    Household.objects.filter(number="A-0900").delete()
+    Dwelling.objects.filter(address="甲一小区9号楼101").delete()
+    monkeypatch.setattr(imports, "PARALLEL_ROWS", 0)
+    upload(client, "residents", mixed_residents(registry))
+    beside = last_job()
+    assert beside.status == ImportJob.Status.DONE, beside.message
+    assert (beside.created, beside.updated, beside.skipped, beside.failed) == (3, 0, 1, 6)
+    assert errors_by_row(beside) == errors_by_row(here)
+    zhao = Person.objects.get(name="赵大山")
+    assert zhao.id_number == NEW_HEAD_ID and zhao.name_pinyin == "zhaodashan" and zhao.household.head == zhao
+    assert [p.pk for p in search_people(registry.officer_a, NEW_HEAD_ID, audit=False)[1]] == [zhao.pk]
+
+
 def test_a_changed_row_updates_the_registered_resident_through_the_action(client, registry):
     login(client, registry.officer_a)
     row = resident("张晓明", IDS[0], registry.grid_a11.code, "甲一小区1号楼1单元101", "A-0001", "户主",
@@ -571,3 +589,13 @@ def test_report_once_covers_only_what_the_user_sees(client, registry):
     assert client.post(reverse("registry_excel:report"), {"purpose": "统计"}).status_code == 403
     login(client, registry.worker_a11)
     assert client.get(reverse("registry_excel:report")).status_code == 200
+
+
+@pytest.mark.parametrize("name", ["张晓明", "曾国藩", "单田芳", "解缙", "仇英", "朴树", "区小兰", "阿依古丽·买买提",
+                                  "Anna Schmidt", "王𠀀", "〇一", "李 四", "欧阳娜娜", "长孙无忌", "尉迟恭"])
+def test_the_imports_pinyin_is_person_set_names(name):
+    from registry.models import Person
+
+    person = Person()
+    person.set_name(name)
+    assert imports.pinyin_fields(name) == (person.name, person.name_pinyin, person.name_initials)
