@@ -336,10 +336,12 @@ def _label(sql: str) -> str:
     words = sql.replace('"', "").split()
     verb = words[0].upper() if words else "?"
     table = ""
-    for keyword in ("INTO", "FROM", "UPDATE"):
+    if verb == "UPDATE" and len(words) > 1:
+        return f"UPDATE {words[1]}"
+    for keyword in ("INTO", "FROM"):
         if keyword in (w.upper() for w in words[:12]):
             position = [w.upper() for w in words].index(keyword)
-            table = words[position + 1] if keyword != "UPDATE" else words[1]
+            table = words[position + 1]
             break
     return f"{verb} {table}".strip()
 

@@ -1,4 +1,4 @@
-"""The deadline sweep (healthchecks' sendalerts pattern).
+"""The deadline sweep (healthchecks' sendalerts pattern), done in the database.
 
 Each run claims, with one conditional UPDATE ... RETURNING per kind, the open cases that crossed
 their yellow point (80 % of the step's working time) and those that went overdue. Claiming sets
@@ -6,96 +6,183 @@ their yellow point (80 % of the step's working time) and those that went overdue
 warning and every escalation fires exactly once per step, however often the job runs or restarts
 (a run that dies before committing leaves its rows unclaimed for the next one).
 
-For the claimed cases, in the same transaction: one timeline row and one audit row each; overdue
-cases move up one owning level (grid → community → street → district); notifications go out after
-commit.
+For the claimed cases, in the same transaction and without bringing them into Python: one timeline
+row and one audit row each and their inbox messages (INSERT … SELECT over the claimed ids), and,
+for the overdue, one UPDATE that moves each up one owning level (grid → community → street →
+district). The inbox rows are written in the sweep's transaction, so nobody reads a warning for a
+claim that was rolled back; nothing leaves the system from here (no SMS), so there is nothing to
+hold back until after commit. Partial indexes (`case_warn_pending`, `case_due_pending`) hold only
+the claimable rows, so a claim reads what it changes and little else.
 """
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import Case as SqlCase
+from django.db.models import (
+    CharField,
+    DateTimeField,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast, Concat, JSONObject
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import RoleAssignment
 from areas.models import Area
-from cases.access import owner_level_of
-from cases.choices import TIMED_STATES, CaseState
-from cases.models import Case, CaseEvent, CaseTask
+from cases.choices import OPEN_TASK_STATES, TIMED_STATES, CaseState
+from cases.models import Case, CaseEvent
 from cases.workflow import OWNER_ROLES
-from core.models import AuditLog
-from core.notify import notify, notify_many
+from core.models import AuditLog, Notification
+from core.notify import notify
 
 _STATES = [str(s) for s in TIMED_STATES]
+# the states are constants of the code, written into the SQL as literals so that the partial
+# indexes' predicate (the same list) is seen to cover the claim on SQLite too
+_STATE_LIST = ", ".join(f"'{s}'" for s in _STATES)
+_OWNER_LEVEL = {"cell": "grid"}  # cases.access.owner_level_of, in SQL below
 
 
-def _claim(sql: str, params: list) -> list[int]:
+def _claim(sql: str, now) -> list[int]:
+    """Run a claim; `now` fills every placeholder, adapted as the ORM would (UTC text on SQLite)."""
+    value = connection.ops.adapt_datetimefield_value(now)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [value] * sql.count("%s"))
         return [row[0] for row in cursor.fetchall()]
 
 
-def _placeholders(n: int) -> str:
-    return ", ".join(["%s"] * n)
-
-
 def claim_warnings(now) -> list[int]:
-    table = Case._meta.db_table
+    table = connection.ops.quote_name(Case._meta.db_table)
     return _claim(
-        f"UPDATE {table} SET warned_at = %s WHERE state IN ({_placeholders(len(_STATES))}) "  # noqa: S608
-        "AND warn_at <= %s AND warned_at IS NULL AND overdue_at IS NULL AND due_at > %s RETURNING id",
-        [now, *_STATES, now, now],
+        f"UPDATE {table} SET warned_at = %s WHERE state IN ({_STATE_LIST}) "  # noqa: S608
+        "AND warned_at IS NULL AND overdue_at IS NULL AND warn_at <= %s AND due_at > %s RETURNING id",
+        now,
     )
 
 
 def claim_overdue(now) -> list[int]:
-    table = Case._meta.db_table
+    table = connection.ops.quote_name(Case._meta.db_table)
     return _claim(
         f"UPDATE {table} SET overdue_at = %s, warned_at = COALESCE(warned_at, %s) "  # noqa: S608
-        f"WHERE state IN ({_placeholders(len(_STATES))}) AND due_at <= %s AND overdue_at IS NULL RETURNING id",
-        [now, now, *_STATES, now],
+        f"WHERE state IN ({_STATE_LIST}) AND overdue_at IS NULL AND due_at <= %s RETURNING id",
+        now,
     )
 
 
-def _owner_recipients(area_ids) -> dict[int, list[int]]:
-    areas = Area.objects.in_bulk(list(area_ids))
-    recipients: dict[int, list[int]] = defaultdict(list)
-    for assignment in RoleAssignment.objects.active().filter(area_id__in=list(area_ids)).only("user_id", "area_id",
-                                                                                              "role"):
-        area = areas.get(assignment.area_id)
-        if area is not None and assignment.role in OWNER_ROLES.get(owner_level_of(area), ()):
-            recipients[assignment.area_id].append(assignment.user_id)
-    return recipients
+def id_set(ids) -> RawSQL:
+    """A subquery yielding `ids`, for `pk__in=`: one bound parameter however many ids there are."""
+    ids = [int(i) for i in ids]
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::bigint[])", (ids,))
+    return RawSQL("SELECT value FROM json_each(%s)", (json.dumps(ids),))
 
 
-def _handlers_by_case(case_ids) -> dict[int, list[int]]:
-    by_department: dict[int, list[int]] = defaultdict(list)
-    tasks = list(CaseTask.objects.filter(case_id__in=list(case_ids), state__in=["dispatched", "handling"])
-                 .values_list("case_id", "department_id"))
-    for user_id, department_id in RoleAssignment.objects.active().filter(
-            department_id__in={d for _c, d in tasks}, role="department_handler").values_list("user_id", "department_id"):
-        by_department[department_id].append(user_id)
-    result: dict[int, list[int]] = defaultdict(list)
-    for case_id, department_id in tasks:
-        result[case_id].extend(by_department[department_id])
-    return result
+def _select(queryset, values: dict):
+    """The queryset as SELECT <values' expressions, in order> (aliases c0, c1, …, which no model
+    field is called), and the quoted column names of `values`' keys."""
+    aliases = {f"c{i}": expression for i, expression in enumerate(values.values())}
+    return queryset.order_by().annotate(**aliases).values_list(*aliases)
 
 
-def _record(cases, action: str, now, data_for) -> None:
-    CaseEvent.objects.bulk_create([
-        CaseEvent(case_id=c.id, action=action, from_state=c.state, to_state=c.state, actor=None, actor_role="system",
-                  data=data_for(c), public=False, created_at=now)
-        for c in cases
-    ], batch_size=2000)
-    AuditLog.objects.bulk_create([
-        AuditLog(actor=None, actor_repr="system", action=f"case.{action}", object_type="cases.case",
-                 object_id=str(c.id), object_repr=c.number, district_code=c.district_code,
-                 after={"state": c.state, **data_for(c)})
-        for c in cases
-    ], batch_size=2000)
+def insert_select(model, queryset) -> int:
+    """INSERT INTO model's table SELECT …: the rows are made by the database, never by Python.
+    `queryset` comes from _select(); its `_columns` are the field names. Returns the rows written."""
+    columns = ", ".join(connection.ops.quote_name(model._meta.get_field(n).column) for n in queryset._columns)
+    sql, params = queryset.query.sql_with_params()
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table} ({columns}) SELECT * FROM ({sql}) AS new_rows", params)  # noqa: S608
+        return cursor.rowcount
+
+
+def rows(queryset, values: dict):
+    selected = _select(queryset, values)
+    selected._columns = list(values)
+    return selected
+
+
+def _owner_role() -> Q:
+    """The role that owns cases at the level of the assignment's area."""
+    q = Q()
+    for level, roles in OWNER_ROLES.items():
+        levels = [level, *[k for k, v in _OWNER_LEVEL.items() if v == level]]
+        q |= Q(role__in=sorted(roles), area__level__in=levels)
+    return q
+
+
+def _text(value: str) -> Value:
+    return Value(value, output_field=CharField())
+
+
+def _message(template: str, number_ref: str):
+    """The translated message with the case number put in by the database."""
+    before, _sep, after = template.partition("%(number)s")
+    return Concat(_text(before), F(number_ref), _text(after), output_field=CharField())
+
+
+def _notifications(ids, kind: str, template: str, now, *, escalated: bool = False) -> int:
+    """The inbox rows for the claimed cases, in one INSERT … SELECT: the owners of each case's
+    owning level, the owners of the level above when it is escalated, and the handlers of its open
+    department tasks; each person once per case (UNION drops the repeats)."""
+
+    def inbox(queryset, case: str):
+        return rows(queryset, {
+            "user": F("user_id"),
+            "kind": _text(kind),
+            "message": _message(template, f"{case}__number"),
+            "url": Concat(_text("/cases/"), Cast(f"{case}__id", CharField()), _text("/"), output_field=CharField()),
+            "object_type": _text("cases.case"),
+            "object_id": Cast(f"{case}__id", CharField()),
+            "created_at": Value(now, output_field=DateTimeField()),
+        })
+
+    active = RoleAssignment.objects.active()
+    parts = [
+        inbox(active.filter(_owner_role(), area__owned_cases__in=id_set(ids)), "area__owned_cases"),
+        inbox(active.filter(role="department_handler", department__tasks__case__in=id_set(ids),
+                            department__tasks__state__in=[str(s) for s in OPEN_TASK_STATES]),
+              "department__tasks__case"),
+    ]
+    if escalated:
+        # run before the escalating UPDATE: the level above is the parent of the owning area
+        parts.append(inbox(active.filter(_owner_role(), area__children__owned_cases__in=id_set(ids)),
+                           "area__children__owned_cases"))
+    union = parts[0].union(*parts[1:])
+    union._columns = parts[0]._columns
+    return insert_select(Notification, union)
+
+
+def _record(ids, action: str, now, data: dict) -> None:
+    """One timeline row and one audit row per claimed case; `data` maps JSON keys to expressions."""
+    claimed = Case.objects.filter(pk__in=id_set(ids))
+    when = Value(now, output_field=DateTimeField())
+    insert_select(CaseEvent, rows(claimed, {
+        "case": F("id"), "action": _text(action), "from_state": F("state"), "to_state": F("state"),
+        "actor_role": _text("system"), "note": _text(""), "data": JSONObject(**data),
+        "public": Value(False), "created_at": when,
+    }))
+    insert_select(AuditLog, rows(claimed, {
+        "created_at": when, "actor_repr": _text("system"), "action": _text(f"case.{action}"),
+        "object_type": _text("cases.case"), "object_id": Cast("id", CharField()), "object_repr": F("number"),
+        "district_code": F("district_code"), "after": JSONObject(state=F("state"), **data), "note": _text(""),
+    }))
+
+
+def _parent_of_owner():
+    """The area the case moves up to when overdue: the owning area's parent, unless the owner is
+    the district (the top; it stays)."""
+    return Subquery(Area.objects.filter(pk=OuterRef("owner_area_id")).exclude(level="district")
+                    .values("parent_id")[:1], output_field=IntegerField())
 
 
 def sweep_deadlines(now=None) -> dict:
@@ -103,44 +190,34 @@ def sweep_deadlines(now=None) -> dict:
     now = now or timezone.now()
     with transaction.atomic():
         warned_ids = claim_warnings(now)
-        warned = list(Case.objects.filter(pk__in=warned_ids).only("id", "state", "number", "district_code",
-                                                                   "owner_area_id", "due_at"))
-        _record(warned, "warn", now, lambda c: {"due_at": c.due_at.isoformat() if c.due_at else None})
-        recipients = _owner_recipients({c.owner_area_id for c in warned})
-        handlers = _handlers_by_case([c.id for c in warned])
-        notify_many([(recipients.get(c.owner_area_id, []) + handlers.get(c.id, []), "case.warn",
-                      _("Case %(number)s is due soon.") % {"number": c.number}, f"/cases/{c.id}/") for c in warned])
+        if warned_ids:
+            _record(warned_ids, "warn", now, {"due_at": F("due_at")})
+            _notifications(warned_ids, "case.warn", _("Case %(number)s is due soon."), now)
 
+    escalated = 0
     with transaction.atomic():
         overdue_ids = claim_overdue(now)
-        overdue = list(Case.objects.filter(pk__in=overdue_ids).select_related("owner_area")
-                       .only("id", "state", "number", "district_code", "owner_area__id", "owner_area__parent_id",
-                             "owner_area__level", "owner_level"))
-        by_owner: dict[int, list[Case]] = defaultdict(list)
-        for c in overdue:
-            by_owner[c.owner_area_id].append(c)
-        parents = Area.objects.in_bulk({c.owner_area.parent_id for c in overdue if c.owner_area.parent_id})
-        escalated_to: dict[int, int] = {}
-        for group in by_owner.values():
-            owner = group[0].owner_area
-            parent = parents.get(owner.parent_id) if owner.parent_id else None
-            if parent is None or owner_level_of(owner) == "district":
-                continue
-            Case.objects.filter(pk__in=[c.id for c in group]).update(
-                owner_area_id=parent.id, owner_level=owner_level_of(parent),
-                escalation_count=F("escalation_count") + 1, version=F("version") + 1)
-            for c in group:
-                escalated_to[c.id] = parent.id
-        _record(overdue, "overdue", now, lambda c: {"escalated_to": escalated_to.get(c.id)})
-        recipients = _owner_recipients(set(escalated_to.values()) | {c.owner_area_id for c in overdue})
-        handlers = _handlers_by_case([c.id for c in overdue])
-        notify_many([
-            (recipients.get(escalated_to.get(c.id, c.owner_area_id), []) + recipients.get(c.owner_area_id, [])
-             + handlers.get(c.id, []), "case.overdue", _("Case %(number)s is overdue.") % {"number": c.number},
-             f"/cases/{c.id}/")
-            for c in overdue
-        ])
-    return {"warned": len(warned_ids), "overdue": len(overdue_ids), "escalated": len(escalated_to)}
+        if overdue_ids:
+            _record(overdue_ids, "overdue", now, {"escalated_to": _parent_of_owner()})
+            _notifications(overdue_ids, "case.overdue", _("Case %(number)s is overdue."), now, escalated=True)
+            level_above = Subquery(
+                Area.objects.filter(children__pk=OuterRef("owner_area_id"))
+                .annotate(owner_level=SqlCase(*[When(level=k, then=_text(v)) for k, v in _OWNER_LEVEL.items()],
+                                            default=F("level"), output_field=CharField()))
+                .values("owner_level")[:1])
+            escalated = (Case.objects.filter(pk__in=id_set(overdue_ids), owner_area__parent__isnull=False)
+                         .exclude(owner_area__level="district")
+                         .update(owner_area_id=_parent_of_owner(), owner_level=level_above,
+                                 escalation_count=F("escalation_count") + 1, version=F("version") + 1))
+    return {"warned": len(warned_ids), "overdue": len(overdue_ids), "escalated": escalated}
+
+
+def _owner_recipients(area_ids) -> dict[int, list[int]]:
+    recipients: dict[int, list[int]] = defaultdict(list)
+    for area_id, user_id in (RoleAssignment.objects.active().filter(_owner_role(), area_id__in=list(area_ids))
+                             .values_list("area_id", "user_id")):
+        recipients[area_id].append(user_id)
+    return recipients
 
 
 def review_suspended(today=None) -> int:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.choices import (
     OPEN_STATES,
+    TIMED_STATES,
     CaseState,
     CategoryKind,
     Channel,
@@ -170,7 +171,11 @@ class Case(models.Model):
         verbose_name_plural = _("cases")
         indexes = [
             models.Index(fields=["state", "due_at"], name="case_state_due"),
-            models.Index(fields=["state", "warn_at"], name="case_state_warn"),
+            # the deadline sweep's claims (cases/jobs.py): only the rows it may still claim
+            models.Index(fields=["warn_at"], name="case_warn_pending",
+                         condition=Q(state__in=[s.value for s in TIMED_STATES], warned_at__isnull=True, overdue_at__isnull=True)),
+            models.Index(fields=["due_at"], name="case_due_pending",
+                         condition=Q(state__in=[s.value for s in TIMED_STATES], overdue_at__isnull=True)),
             models.Index(fields=["category", "created_at"], name="case_category_created"),
         ]
         constraints = [

@@ -31,24 +31,6 @@ def notify(user_ids, kind: str, message: str, url: str = "", obj=None) -> None:
     transaction.on_commit(write)
 
 
-def notify_many(messages) -> None:
-    """Queue many inbox messages at once — (user_ids, kind, message, url) each — written with one
-    bulk insert after commit (the deadline sweep tells thousands of people at a time)."""
-    rows = [(uid, kind, text[:300], url) for user_ids, kind, text, url in messages for uid in sorted(set(user_ids))
-            if uid]
-    if not rows:
-        return
-
-    def write():
-        from core.models import Notification
-
-        Notification.objects.bulk_create(
-            [Notification(user_id=uid, kind=kind, message=text, url=url) for uid, kind, text, url in rows],
-            batch_size=5000)
-
-    transaction.on_commit(write)
-
-
 class LoggingSmsBackend:
     """The demo's SMS gateway: logs the message (with the number masked) and keeps a row of it."""
 

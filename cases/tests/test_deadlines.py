@@ -129,3 +129,66 @@ def test_the_background_task_sweeps_and_requeues(loop, photo, settings):
         call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
     assert Case.objects.get().overdue_at is not None
     assert DBTaskResult.objects.filter(status="READY").count() == 1  # the next sweep, queued for later
+
+
+def test_the_sweep_tells_each_level_and_moves_each_case_up_once(loop):
+    """Four overdue cases owned at four levels, one with a department task, one warned case, and
+    cases the sweep must leave alone; who is told, where each case goes and what is written are
+    worked out by hand."""
+    from cases.models import CaseTask
+
+    now = at(2026, 11, 18, 15, 0)
+    with time_machine.travel(at(2026, 11, 18, 9, 0), tick=False):
+        made = [actions.report_case(loop.worker_a11, channel="grid_worker", category_code="E0101",
+                                    description=f"垃圾{i}", lon=A11[0], lat=A11[1])[0] for i in range(7)]
+    grid_case, community_case, street_case, district_case, yellow, suspended, closed = made
+    late = {"due_at": now - dt.timedelta(minutes=5), "warn_at": now - dt.timedelta(hours=1)}
+    Case.objects.filter(pk=grid_case.pk).update(**late)
+    Case.objects.filter(pk=community_case.pk).update(owner_area=loop.community_a1, owner_level="community", **late)
+    Case.objects.filter(pk=street_case.pk).update(owner_area=loop.street_a, owner_level="street", state="handling",
+                                                  **late)
+    Case.objects.filter(pk=district_case.pk).update(owner_area=loop.district, owner_level="district", **late)
+    Case.objects.filter(pk=yellow.pk).update(due_at=now + dt.timedelta(hours=1), warn_at=now - dt.timedelta(minutes=1))
+    Case.objects.filter(pk=suspended.pk).update(state="suspended", **late)
+    Case.objects.filter(pk=closed.pk).update(state="closed", **late)
+    CaseTask.objects.create(case=street_case, department=loop.dept_cg, state="handling")
+    CaseTask.objects.create(case=district_case, department=loop.dept_bcg, state="done")  # finished: not told
+    Notification.objects.all().delete()
+
+    assert sweep_deadlines(now) == {"warned": 1, "overdue": 4, "escalated": 3}
+    assert sweep_deadlines(now) == {"warned": 0, "overdue": 0, "escalated": 0}
+
+    def owner(case):
+        case = Case.objects.get(pk=case.pk)
+        return case.owner_area, case.owner_level, case.escalation_count, case.version
+
+    version = grid_case.version
+    assert owner(grid_case) == (loop.community_a1, "community", 1, version + 1)
+    assert owner(community_case) == (loop.street_a, "street", 1, version + 1)
+    assert owner(street_case) == (loop.district, "district", 1, version + 1)
+    assert owner(district_case) == (loop.district, "district", 0, version)  # the top stays
+    assert owner(suspended)[2] == owner(closed)[2] == 0
+    told = {(n.user.username, n.kind, n.object_id) for n in Notification.objects.select_related("user")}
+    assert told == {
+        ("chief_a11", "case.warn", str(yellow.pk)),
+        ("chief_a11", "case.overdue", str(grid_case.pk)), ("officer_a1", "case.overdue", str(grid_case.pk)),
+        ("officer_a1", "case.overdue", str(community_case.pk)), ("officer_a", "case.overdue", str(community_case.pk)),
+        ("officer_a", "case.overdue", str(street_case.pk)), ("command", "case.overdue", str(street_case.pk)),
+        ("handler_cg", "case.overdue", str(street_case.pk)),
+        ("command", "case.overdue", str(district_case.pk)),
+    }
+    assert Notification.objects.count() == len(told)  # each person once per case
+    message = Notification.objects.get(user=loop.command, object_id=str(district_case.pk)).message
+    assert district_case.number in message and "超期" in message
+    assert Notification.objects.get(user=loop.chief_a11, kind="case.warn").url == f"/cases/{yellow.pk}/"
+    events = {e.case_id: e for e in CaseEvent.objects.filter(actor_role="system")}
+    assert set(events) == {yellow.pk, grid_case.pk, community_case.pk, street_case.pk, district_case.pk}
+    assert [events[c.pk].data["escalated_to"] for c in (grid_case, community_case, street_case, district_case)] == [
+        loop.community_a1.pk, loop.street_a.pk, loop.district.pk, None]
+    assert events[yellow.pk].action == "warn" and events[yellow.pk].data["due_at"]
+    assert events[street_case.pk].from_state == events[street_case.pk].to_state == "handling"
+    audits = AuditLog.objects.filter(action__in=["case.warn", "case.overdue"])
+    assert sorted((a.action, a.object_id, a.object_repr, a.district_code, a.after["state"]) for a in audits) == sorted(
+        [("case.warn", str(yellow.pk), yellow.number, "410611", "reported")]
+        + [("case.overdue", str(c.pk), c.number, "410611", "handling" if c == street_case else "reported")
+           for c in (grid_case, community_case, street_case, district_case)])

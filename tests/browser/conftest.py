@@ -25,7 +25,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--
 @pytest.fixture(scope="session")
 def chromium():
     if not shutil.which(CHROMIUM):
-        pytest.skip(f"no Chromium at {CHROMIUM}")
+        pytest.fail(f"no Chromium at {CHROMIUM}: apt-get install chromium fonts-wqy-microhei (make test does)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
