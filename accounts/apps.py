@@ -7,3 +7,10 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         from accounts import signals  # noqa: F401
+        from accounts.models import RoleAssignment
+        from accounts.scope import SCOPE_COUNTER
+        from areas.models import Area, Department
+        from core.apps import bump_on_change
+
+        for model in (RoleAssignment, Area, Department):
+            bump_on_change(model, SCOPE_COUNTER)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from accounts.choices import ROLE_CAPABILITIES
 
@@ -42,24 +42,53 @@ class Scope:
         return any(a.role in roles for a in self.roles)
 
 
+SCOPE_COUNTER = "role_scopes"  # bumped on every change of a role assignment, area or department
+_scopes: dict[int, tuple[str, object, Scope]] = {}  # user id → (stamp, date, roles' scope)
+_SCOPES_KEPT = 4096
+
+
+def _load_scope(user) -> Scope:
+    from accounts.models import RoleAssignment
+
+    scope = Scope()
+    assignments = list(
+        RoleAssignment.objects.active().filter(user=user).select_related("area", "department__area")
+        .defer("area__boundary", "department__area__boundary")
+    )
+    scope.roles = assignments
+    for assignment in assignments:
+        area = assignment.department.area if assignment.department_id else assignment.area
+        for capability in ROLE_CAPABILITIES.get(assignment.role, ()):
+            scope.paths.setdefault(capability, set()).add(area.path)
+            if assignment.department_id:
+                scope.departments.setdefault(capability, set()).add(assignment.department_id)
+    return scope
+
+
 def get_scope(user) -> Scope:
+    """The user's scope: once per request on the user object, and per process between requests
+    until a role assignment, area or department changes (a core.Counter stamp) or the day turns."""
     cached = getattr(user, "_gridgov_scope", None)
     if cached is not None:
         return cached
-    scope = Scope(is_superuser=bool(getattr(user, "is_superuser", False)))
-    if user is not None and user.is_authenticated:
-        from accounts.models import RoleAssignment
+    is_superuser = bool(getattr(user, "is_superuser", False))
+    if user is None or not user.is_authenticated:
+        scope = Scope(is_superuser=is_superuser)
+    else:
+        from django.utils import timezone
 
-        assignments = list(
-            RoleAssignment.objects.active().filter(user=user).select_related("area", "department__area")
-        )
-        scope.roles = assignments
-        for assignment in assignments:
-            area = assignment.department.area if assignment.department_id else assignment.area
-            for capability in ROLE_CAPABILITIES.get(assignment.role, ()):
-                scope.paths.setdefault(capability, set()).add(area.path)
-                if assignment.department_id:
-                    scope.departments.setdefault(capability, set()).add(assignment.department_id)
+        from core import counters
+
+        stamp, today = counters.read(SCOPE_COUNTER), timezone.localdate()
+        kept = _scopes.get(user.pk)
+        if kept is not None and kept[0] == stamp and kept[1] == today:
+            roles = kept[2]
+        else:
+            roles = _load_scope(user)
+            if len(_scopes) >= _SCOPES_KEPT:
+                _scopes.clear()
+            _scopes[user.pk] = (stamp, today, roles)
+        scope = replace(roles, is_superuser=is_superuser)
     user._gridgov_scope = scope
     return scope
 

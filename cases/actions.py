@@ -208,7 +208,9 @@ def find_duplicates(category: Category, lon: float, lat: float, *, exclude_id: i
 
 
 def _category(code: str) -> Category:
-    category = Category.objects.filter(code=(code or "").strip(), is_active=True, parent__isnull=False).first()
+    from cases.catalog import active_minor
+
+    category = active_minor(code)
     if category is None:
         raise ValidationError({"category": _("Choose a category from the catalog (a minor category code).")})
     return category
@@ -255,9 +257,8 @@ def report_case(
         # another person's case (and its tracking code) by guessing a key
         who = actor.pk if actor is not None and actor.is_authenticated else "anon"
         idempotency_key = f"{who}:{channel}:{idempotency_key}"
-        existing = IdempotencyRecord.objects.filter(key=idempotency_key).select_related("case").first()
-        if existing is not None:
-            return existing.case, False
+        # no look-up first: the key's unique index refuses a repeat inside the transaction below
+        # (before any photo is stored), and the repeat gets the first submission's case
     if channel not in Channel.values:
         raise ValidationError({"channel": _("Unknown channel.")})
     description = (description or "").strip()

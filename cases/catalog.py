@@ -132,3 +132,24 @@ def load_default_catalog() -> int:
                     "accept_hours": 1 if unit == H else 2, "dispatch_hours": 2 if unit == H else 4,
                 })
     return created
+
+
+CATALOG_COUNTER = "catalog"
+_minors: tuple[str, dict] | None = None
+
+
+def active_minor(code: str):
+    """The active minor category with this code, its standard loaded, or None. From a per-process
+    map kept until the catalog changes (a core.Counter stamp bumped on every save or delete of a
+    category or standard: cases/apps.py); intake reads it on every report."""
+    global _minors
+    from cases.models import Category
+    from core import counters
+
+    version = counters.read(CATALOG_COUNTER)
+    cached = _minors
+    if cached is None or cached[0] != version:
+        minors = {c.code: c for c in Category.objects.filter(is_active=True, parent__isnull=False)
+                  .select_related("parent", "standard")}
+        cached = _minors = (version, minors)
+    return cached[1].get((code or "").strip())

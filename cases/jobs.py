@@ -11,8 +11,9 @@ row and one audit row each and their inbox messages (INSERT … SELECT over the 
 for the overdue, one UPDATE that moves each up one owning level (grid → community → street →
 district). The inbox rows are written in the sweep's transaction, so nobody reads a warning for a
 claim that was rolled back; nothing leaves the system from here (no SMS), so there is nothing to
-hold back until after commit. Partial indexes (`case_warn_pending`, `case_due_pending`) hold only
-the claimable rows, so a claim reads what it changes and little else.
+hold back until after commit. The claims set only warned_at / overdue_at, which no index covers:
+on PostgreSQL, with the free room migration 0002 leaves on each page, they are heap-only updates
+that write no index entries.
 """
 
 from __future__ import annotations
@@ -47,8 +48,7 @@ from core.models import AuditLog, Notification
 from core.notify import notify
 
 _STATES = [str(s) for s in TIMED_STATES]
-# the states are constants of the code, written into the SQL as literals so that the partial
-# indexes' predicate (the same list) is seen to cover the claim on SQLite too
+# the states are constants of the code, written into the SQL as literals
 _STATE_LIST = ", ".join(f"'{s}'" for s in _STATES)
 _OWNER_LEVEL = {"cell": "grid"}  # cases.access.owner_level_of, in SQL below
 

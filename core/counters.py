@@ -1,7 +1,15 @@
+"""Named version stamps (core.Counter): bumped in the changing transaction, read to know whether a
+process-wide cache (the point → area index, the catalog, the working calendar) is still current.
+
+Inside a request the stamps are read once, all together in one query, and kept for the rest of
+that request (a bump in the request forgets them); outside a request every read asks the database.
+"""
+
 import secrets
 
 from django.db.models import F
 
+from core.middleware import request_memo
 from core.models import Counter
 
 
@@ -11,9 +19,22 @@ def bump(name: str) -> None:
     updated = Counter.objects.filter(name=name).update(value=F("value") + 1, token=token)
     if not updated:
         Counter.objects.get_or_create(name=name, defaults={"value": 1, "token": token})
+    memo = request_memo()
+    if memo is not None:
+        memo.pop("counters", None)
+
+
+def _stamp(row) -> str:
+    return f"{row[0]}:{row[1]}" if row else "0:"
 
 
 def read(name: str) -> str:
     """A version stamp: differs after every bump, even one whose value a rollback made repeat."""
-    row = Counter.objects.filter(name=name).values_list("value", "token").first()
-    return f"{row[0]}:{row[1]}" if row else "0:"
+    memo = request_memo()
+    if memo is None:
+        return _stamp(Counter.objects.filter(name=name).values_list("value", "token").first())
+    stamps = memo.get("counters")
+    if stamps is None:
+        stamps = memo["counters"] = {n: _stamp((v, t)) for n, v, t in
+                                     Counter.objects.values_list("name", "value", "token")}
+    return stamps.get(name, "0:")

@@ -111,7 +111,21 @@ def _national_is_workday(day: dt.date) -> bool:
         return day.weekday() < 5
 
 
+CALENDAR_COUNTER = "workday_overrides"
+_calendar: tuple[str, WorkCalendar] | None = None
+
+
 def get_calendar() -> WorkCalendar:
+    """The calendar with the local overrides, kept per process until an override changes (a
+    core.Counter stamp, bumped by the signal handlers in core/apps.py)."""
+    global _calendar
+    from core import counters
     from core.models import WorkdayOverride
 
-    return WorkCalendar(dict(WorkdayOverride.objects.values_list("date", "is_workday")))
+    version = counters.read(CALENDAR_COUNTER)
+    cached = _calendar
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    calendar = WorkCalendar(dict(WorkdayOverride.objects.values_list("date", "is_workday")))
+    _calendar = (version, calendar)
+    return calendar

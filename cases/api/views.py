@@ -184,7 +184,6 @@ class CaseViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retrieve
             photos=request.FILES.getlist("photos"), after_photos=request.FILES.getlist("after_photos"),
             idempotency_key=key,
         )
-        case = Case.objects.select_related("category", "grid", "owner_area").get(pk=case.pk)
         return Response(CaseListSerializer(case).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     def _act(self, request, pk, name):
