@@ -43,8 +43,18 @@ class Scope:
 
 
 SCOPE_COUNTER = "role_scopes"  # bumped on every change of a role assignment, area or department
-_scopes: dict[int, tuple[str, object, Scope]] = {}  # user id → (stamp, date, roles' scope)
-_SCOPES_KEPT = 4096
+
+
+def _scopes():
+    global _SCOPES
+    if _SCOPES is None:
+        from core.counters import StampedCache
+
+        _SCOPES = StampedCache(SCOPE_COUNTER, daily=True)  # user id → the roles' scope
+    return _SCOPES
+
+
+_SCOPES = None
 
 
 def _load_scope(user) -> Scope:
@@ -75,19 +85,7 @@ def get_scope(user) -> Scope:
     if user is None or not user.is_authenticated:
         scope = Scope(is_superuser=is_superuser)
     else:
-        from django.utils import timezone
-
-        from core import counters
-
-        stamp, today = counters.read(SCOPE_COUNTER), timezone.localdate()
-        kept = _scopes.get(user.pk)
-        if kept is not None and kept[0] == stamp and kept[1] == today:
-            roles = kept[2]
-        else:
-            roles = _load_scope(user)
-            if len(_scopes) >= _SCOPES_KEPT:
-                _scopes.clear()
-            _scopes[user.pk] = (stamp, today, roles)
+        roles = _scopes().get(user.pk, lambda: _load_scope(user))
         scope = replace(roles, is_superuser=is_superuser)
     user._gridgov_scope = scope
     return scope

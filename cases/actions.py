@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import RoleAssignment
+from accounts.scope import SCOPE_COUNTER
 from areas.models import Area, Department
 from areas.resolver import get_index
 from cases.access import closest_owner_role, owner_level_of, standard_of, standing
@@ -36,6 +37,7 @@ from cases.choices import (
 from cases.models import Case, CaseEvent, CasePhoto, CaseTask, Category, IdempotencyRecord
 from cases.workflow import OWNER_ROLES, TRANSITIONS
 from core.audit import record
+from core.counters import StampedCache
 from core.crypto import decrypt, encrypt
 from core.images import reencode
 from core.notify import notify, send_sms
@@ -147,10 +149,17 @@ def _check_photos(files) -> list:
     return checked
 
 
+_OWNERS = StampedCache(SCOPE_COUNTER, daily=True)  # area id → the users owning its cases
+_GRIDS = StampedCache(SCOPE_COUNTER)  # area id → the Area (without its boundary) reports resolve to
+
+
 def owners_of(area: Area) -> list[int]:
-    level = owner_level_of(area)
-    return list(RoleAssignment.objects.active().filter(area=area, role__in=OWNER_ROLES.get(level, ()))
-                .values_list("user_id", flat=True))
+    def load():
+        level = owner_level_of(area)
+        return list(RoleAssignment.objects.active().filter(area=area, role__in=OWNER_ROLES.get(level, ()))
+                    .values_list("user_id", flat=True))
+
+    return list(_OWNERS.get(area.pk, load))
 
 
 def handlers_of(department_ids) -> list[int]:
@@ -224,7 +233,8 @@ def _grid_for_point(lon, lat) -> Area:
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
         raise ValidationError({"lon": _("The location is not a valid longitude/latitude.")})
     area_id = get_index().resolve(lon, lat)
-    area = Area.objects.filter(pk=area_id).first() if area_id is not None else None
+    area = (_GRIDS.get(area_id, lambda: Area.objects.defer("boundary").filter(pk=area_id).first())
+            if area_id is not None else None)
     if area is None or area.level not in ("grid", "cell"):
         raise ValidationError({"lon": _("This location is outside every grid of the district.")})
     return area

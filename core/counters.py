@@ -38,3 +38,32 @@ def read(name: str) -> str:
         stamps = memo["counters"] = {n: _stamp((v, t)) for n, v, t in
                                      Counter.objects.values_list("name", "value", "token")}
     return stamps.get(name, "0:")
+
+
+class StampedCache:
+    """A per-process map whose entries hold while a counter's stamp (and, if `daily`, the date)
+    stay the same: the next read after a bump loads again. At most `size` entries are kept."""
+
+    def __init__(self, counter: str, *, daily: bool = False, size: int = 4096):
+        self.counter, self.daily, self.size = counter, daily, size
+        self._entries: dict = {}
+        self._stamp = None
+
+    def get(self, key, load):
+        stamp = read(self.counter)
+        if self.daily:
+            from django.utils import timezone
+
+            stamp = (stamp, timezone.localdate())
+        if stamp != self._stamp:
+            self._entries, self._stamp = {}, stamp
+        entries = self._entries
+        try:
+            return entries[key]
+        except KeyError:
+            pass
+        value = load()
+        if len(entries) >= self.size:
+            entries.clear()
+        entries[key] = value
+        return value
