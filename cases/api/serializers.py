@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from cases.choices import Channel
 from cases.models import Case, CaseEvent, CasePhoto, CaseTask, Category, Standard
+from core.api.serializers import ModelFieldsOnceMixin
 
 
 class StandardSerializer(serializers.ModelSerializer):
@@ -35,7 +36,7 @@ class IntakeSerializer(serializers.Serializer):
     after_photos = serializers.ListField(child=serializers.FileField(), required=False, allow_empty=True)
 
 
-class CaseListSerializer(serializers.ModelSerializer):
+class CaseListSerializer(ModelFieldsOnceMixin, serializers.ModelSerializer):
     category = serializers.SlugRelatedField(slug_field="code", read_only=True)
     category_name = serializers.CharField(source="category.name", read_only=True)
     grid = serializers.SlugRelatedField(slug_field="code", read_only=True)
