@@ -32,6 +32,7 @@ from areas.models import Area
 from cases import actions, posters
 from cases.choices import CaseState, Channel
 from cases.models import Case, CaseEvent, Category
+from core.ratelimit import ratelimit
 from web.utils import add_action_errors
 
 MAX_DESCRIPTION = 2000
@@ -200,6 +201,7 @@ def _place(grid: Area) -> str:
 
 
 @require_http_methods(["GET", "POST"])
+@ratelimit("public-report", methods=("POST",))
 def report(request, grid_code):
     grid = _public_grid(grid_code)
     if grid is None:
@@ -372,6 +374,7 @@ def progress(case: Case) -> list[dict] | None:
 
 
 @require_http_methods(["GET", "POST"])
+@ratelimit("public-track")
 def track(request, code):
     case = _find_case(code)
     if case is None:

@@ -2,11 +2,13 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from core.querysets import RestrictedQuerySet
 
-__all__ = ["AuditLog", "Counter", "Notification", "RestrictedQuerySet", "SmsMessage", "WorkdayOverride"]
+__all__ = ["AuditLog", "Counter", "Notification", "RateLimitBucket", "RestrictedQuerySet", "SmsMessage",
+           "WorkdayOverride"]
 
 
 class AuditLogQuerySet(models.QuerySet):
@@ -126,3 +128,20 @@ class SmsMessage(models.Model):
 
     def __str__(self):
         return f"{self.phone_masked}: {self.text}"
+
+
+class RateLimitBucket(models.Model):
+    """One window of one client's hits on one rate-limited endpoint (core/ratelimit.py). `key` holds
+    a keyed hash of the scope and the client (address or API key), never the client itself; rows
+    are deleted once `expires` (Unix seconds) has passed."""
+
+    key = models.CharField(max_length=80, unique=True)
+    count = models.PositiveIntegerField(default=0)
+    expires = models.BigIntegerField(db_index=True)
+
+    class Meta:
+        verbose_name = gettext_lazy("rate limit window")
+        verbose_name_plural = gettext_lazy("rate limit windows")
+
+    def __str__(self):
+        return f"{self.key}={self.count}"

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "areas",
     "cases",
     "registry",
+    "open311",
     "web",
 ]
 
@@ -259,3 +260,9 @@ DUPLICATE_DAYS = int(os.environ.get("DUPLICATE_DAYS", "7"))
 # Background jobs: django-tasks with its database backend (`manage.py db_worker` works the queue).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 SWEEP_INTERVAL_SECONDS = int(os.environ.get("SWEEP_INTERVAL_SECONDS", "60"))
+
+# Rate limits of the public endpoints, per client address (REMOTE_ADDR) and, for Open311, per API
+# key: "N/s", "N/m", "N/h" or "N/d" ("100/5m" too); empty or "0" switches a limit off. Counted in
+# the database, so all worker processes share them (core/ratelimit.py).
+RATE_LIMIT_PUBLIC = os.environ.get("RATE_LIMIT_PUBLIC", "30/m")  # QR report POST, tracking page, Open311 tokens
+RATE_LIMIT_OPEN311 = os.environ.get("RATE_LIMIT_OPEN311", "60/m")  # Open311 POST, per address and per key
