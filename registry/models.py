@@ -188,7 +188,12 @@ class Person(Placed):
             models.UniqueConstraint(fields=["id_type", "id_number_index"], condition=~Q(id_number_index=""),
                                     name="person_unique_document"),
         ]
-        indexes = [models.Index(fields=["district_code", "area_path"], name="person_scope")]
+        indexes = [
+            models.Index(fields=["district_code", "area_path"], name="person_scope"),
+            # the search by document: the unique constraint's index leads with id_type
+            models.Index(fields=["id_number_index"], name="person_document_index"),
+            # on PostgreSQL also trigram indexes on name and address_text (migration 0003)
+        ]
 
     def __str__(self):
         return crypto.mask_name(self.name)

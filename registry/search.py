@@ -1,5 +1,6 @@
 """One search box for people: name, pinyin or initials, a full id number (blind index), the last 4
-digits of a phone, a full phone, an address fragment — always within the user's scope, always
+digits of a phone, a full phone, a name prefix (one or two characters), a fragment of a name or
+an address (three characters or more) — always within the user's scope, always
 audited (the kind of key and the records returned, never the key itself)."""
 
 from __future__ import annotations
@@ -7,6 +8,7 @@ from __future__ import annotations
 import re
 
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 from core import crypto
 from registry.models import Person
@@ -15,6 +17,7 @@ ID_RE = re.compile(r"^[0-9]{17}[0-9Xx]$")
 PHONE_RE = re.compile(r"^1[0-9]{10}$|^0[0-9]{9,11}$")
 TAIL_RE = re.compile(r"^[0-9]{4}$")
 LATIN_RE = re.compile(r"^[A-Za-z ]+$")
+TRIGRAM = 3  # the shortest text a trigram index serves
 DOCUMENT_RE = re.compile(r"^(?=.*[0-9])[A-Za-z0-9]{5,20}$")
 
 
@@ -52,9 +55,17 @@ def search_people(user, query: str, *, limit: int = 50, audit: bool = True):
     elif kind == "pinyin":
         latin = query.replace(" ", "").lower()
         q = Q(name_initials__startswith=latin) | Q(name_pinyin__startswith=latin)
+    elif len(query) < TRIGRAM:
+        # one or two characters: a surname, a surname and the first given character, or a
+        # two-character name — a name prefix (the name's pattern index); too short for addresses
+        q = Q(name__startswith=query)
     else:
+        # three or more: anywhere in the name or the address (trigram indexes on PostgreSQL)
         q = Q(name__contains=query) | Q(address_text__contains=query)
-    results = list(people.filter(q).select_related("grid", "dwelling").order_by("name", "id")[:limit])
+    # sorted by Lower(name), which no index gives: the planner finds the matches through the
+    # indexes first and sorts the few, instead of walking the whole name index in order and
+    # filtering (seconds when the key is rare in a street of 250,000)
+    results = list(people.filter(q).select_related("grid", "dwelling").order_by(Lower("name"), "id")[:limit])
     if audit:
         audit_search(user, kind, [p.pk for p in results])
     return kind, results

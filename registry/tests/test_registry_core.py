@@ -132,3 +132,17 @@ def test_tags_follow_their_person_and_need_the_sensitive_capability(registry):
     actions.save_person(None, person=person, name=person.name, dwelling=registry.dwelling_b, relation="tenant")
     assert SpecialGroupTag.objects.restrict(registry.worker_a11).count() == 0
     assert SpecialGroupTag.objects.restrict(registry.worker_b11).count() == 1
+
+
+def test_short_text_is_a_name_prefix_and_longer_text_is_found_anywhere(registry):
+    """One or two characters search the start of names (a surname, a two-character name); three
+    or more search anywhere in the name and the address."""
+    def found(query):
+        return [p.pk for p in search_people(registry.officer_a, query, audit=False)[1]]
+
+    me = registry.resident.pk  # 张晓明, 甲一小区…
+    assert found("张") == found("张晓") == [me]
+    assert found("晓明") == []  # not the start of a name
+    assert found("张晓明") == found("晓明") + [me]
+    assert found("一小区") == [me]  # the address, from three characters
+    assert found("小区") == []  # two characters never search addresses
