@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 from django.core.exceptions import ValidationError
@@ -10,6 +11,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from areas.demo.data import DEFAULT_DISTRICT, DISTRICT_CODES
 from areas.demo.loader import default_accounts_file, format_accounts_table, load_demo, write_accounts_file
+from open311.actions import check_key as open311_check_key
+from open311.actions import ensure_demo_client
 
 
 class Command(BaseCommand):
@@ -47,14 +50,25 @@ class Command(BaseCommand):
             action="store_true",
             help="do not generate the demo registry (manage.py load_demo_registry: residents, places)",
         )
+        parser.add_argument(
+            "--open311-key",
+            default=os.environ.get("DEMO_OPEN311_KEY", "demo-open311-key"),
+            help="api_key of the demo Open311 client (default: $DEMO_OPEN311_KEY, else demo-open311-key; "
+            "empty: no client); a changed key replaces the client's old one",
+        )
 
     def handle(self, *args, **options):
         started = time.monotonic()
+        open311_key = options["open311_key"]
         try:
+            if open311_key:
+                open311_check_key(open311_key)
             result = load_demo(options["district"], password=options["password"])
+            open311 = ensure_demo_client(open311_key)[1] if open311_key else ""
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
-        path = write_accounts_file(options["accounts_file"] or default_accounts_file(), result.accounts)
+        accounts = with_open311_key(result.accounts, open311_key)
+        path = write_accounts_file(options["accounts_file"] or default_accounts_file(), accounts)
         elapsed = time.monotonic() - started
 
         district = result.district
@@ -70,9 +84,28 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"Demo accounts written to {path}:\n")
         self.stdout.write(format_accounts_table(result.accounts))
+        if open311_key:
+            self.stdout.write(f"\nOpen311 api_key of the demo client ({open311}): {open311_key} (docs/open311.md)")
         if not options["no_cases"]:
             self.stdout.write("")
             call_command("load_demo_cases", "--district", district.code, stdout=self.stdout, stderr=self.stderr)
         if not options["no_registry"]:
             self.stdout.write("")
             call_command("load_demo_registry", "--district", district.code, stdout=self.stdout, stderr=self.stderr)
+
+
+class _WithKey:
+    def __init__(self, account, key: str):
+        self.account, self.key = account, key
+
+    def as_dict(self) -> dict:
+        return {**self.account.as_dict(), "open311_api_key": self.key}
+
+
+def with_open311_key(accounts: list, key: str) -> list:
+    """The accounts file stays a list of accounts; the system administrator's entry (who manages
+    API clients) also carries the demo Open311 client's key as "open311_api_key"."""
+    if not key or not accounts:
+        return list(accounts)
+    admin = next((a for a in accounts if "system_admin" in a.roles), accounts[0])
+    return [_WithKey(a, key) if a is admin else a for a in accounts]
