@@ -209,8 +209,6 @@ ORDER = "lower(p.name), p.id"  # as registry/search.py: matches first, then a so
 CONDITIONS = {
     "name": "p.name LIKE %s",
     "full_name": "p.name LIKE %s OR p.address_text LIKE %s",
-    "pinyin_initials": "p.name_initials LIKE %s OR p.name_pinyin LIKE %s",
-    "pinyin": "p.name_initials LIKE %s OR p.name_pinyin LIKE %s",
     "id_number": "p.id_number_index = %s",
     "phone_tail": "p.phone_tail_index = %s OR p.address_text LIKE %s",
 }
@@ -222,7 +220,8 @@ def raw_params(kind: str, query: str, prefix: str) -> tuple:
     if kind == "full_name":
         return (prefix, f"%{query}%", f"%{query}%")
     if kind in ("pinyin", "pinyin_initials"):
-        return (prefix, f"{query}%", f"{query}%")
+        end = query[:-1] + chr(ord(query[-1]) + 1)
+        return (prefix, query, end, prefix, query, end)
     if kind == "id_number":
         return (prefix, crypto.blind_index(f"id:{query.upper()}"))
     return (prefix, crypto.blind_index(f"tail:{query}"), f"%{query}%")
@@ -245,7 +244,24 @@ def time_ours(user, queries: list[str], kind: str, audit: bool = True) -> tuple[
     return times, counts
 
 
+# Latin keys (registry/search.py _by_pinyin): the first page of each index walk in pinyin order —
+# the pinyin prefix as a range on name_pinyin, the initials as a range on name_initials — merged.
+PINYIN_BRANCH = (
+    "(SELECT id, name_pinyin FROM registry_person WHERE area_path LIKE %s AND moved_out_on IS NULL "
+    "AND {column} >= %s AND {column} < %s ORDER BY name_pinyin, id LIMIT 50)"
+)
+PINYIN_SQL = (
+    "SELECT p.id, p.name, p.gender, p.birth_date, p.relation, p.address_text, p.id_number_enc, p.phone_enc, "
+    "g.name, d.address FROM registry_person p JOIN areas_area g ON g.id = p.grid_id "
+    "LEFT JOIN registry_dwelling d ON d.id = p.dwelling_id WHERE p.id IN (SELECT id FROM ("
+    + PINYIN_BRANCH.format(column="name_pinyin") + " UNION " + PINYIN_BRANCH.format(column="name_initials")
+    + ") first ORDER BY name_pinyin, id LIMIT 50) ORDER BY p.name_pinyin, p.id"
+)
+
+
 def raw_sql(kind: str, condition: str | None = None, order: str = ORDER) -> str:
+    if kind in ("pinyin", "pinyin_initials") and condition is None:
+        return PINYIN_SQL
     return RAW_SQL.format(condition=condition or CONDITIONS[kind], order=order)
 
 

@@ -146,3 +146,24 @@ def test_short_text_is_a_name_prefix_and_longer_text_is_found_anywhere(registry)
     assert found("张晓明") == found("晓明") + [me]
     assert found("一小区") == [me]  # the address, from three characters
     assert found("小区") == []  # two characters never search addresses
+
+
+def test_latin_keys_match_initials_or_pinyin_and_come_in_pinyin_order(registry):
+    """"zh" is both the initials of 张华 and the start of the pinyin of 赵敏 and 周…; the two index
+    walks merge into one list in pinyin order, cut at the limit."""
+    from registry import actions
+
+    household = registry.resident.household
+    made = {name: actions.save_person(registry.worker_a11, name=name, household=household, relation="other").pk
+            for name in ("赵敏", "张华", "周正", "郑浩", "李志")}
+
+    def found(query, limit=50):
+        return [p.pk for p in search_people(registry.officer_a, query, limit=limit, audit=False)[1]]
+
+    # zhanghua (initials zh), zhangxiaoming (the resident 张晓明), zhaomin, zhenghao, zhouzheng
+    everyone = [made["张华"], registry.resident.pk, made["赵敏"], made["郑浩"], made["周正"]]
+    assert found("zh") == everyone
+    assert found("zh", limit=3) == everyone[:3]
+    assert found("lz") == [made["李志"]]  # initials only
+    assert found("ZHAO MIN") == [made["赵敏"]]
+    assert found("zz") == [made["周正"]]
