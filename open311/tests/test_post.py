@@ -4,6 +4,7 @@ import io
 import json
 
 import pytest
+from django.test import Client
 from PIL import Image
 
 from areas.actions import create_area
@@ -272,3 +273,9 @@ def test_the_post_answer_is_in_xml_when_posted_as_multipart(geo):
     answer = parse(response, "xml")
     assert answer.status == 201 and answer.body.tag == "service_requests"
     assert CasePhoto.objects.count() == 1
+
+
+def test_clients_post_without_a_csrf_token(geo):
+    strict = Client(enforce_csrf_checks=True)
+    response = strict.post(f"{BASE}/requests.json", {**report_data(), "api_key": KEY})
+    assert response.status_code == 201 and "csrftoken" not in response.cookies
