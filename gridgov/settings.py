@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "cases",
     "registry",
     "open311",
+    "indicators",
     "web",
 ]
 

@@ -1,0 +1,291 @@
+"""The daily rollup: facts per case and per task, and `DailyCount`, kept up to date incrementally.
+
+Design (docs/indicators.md, "Rollups"):
+
+* `CaseFact` / `TaskFact`: one row per case / per department task (not cancelled), holding the
+  local day of each moment of indicators/definitions.py (reported on, closed on, due on, …) and
+  its flags. Written with INSERT … SELECT from the case tables: the rows never come into Python.
+* `DailyCount`: one row per (day, grid, major category, channel, department or none). A day's rows
+  are made from the facts whose moments fall on that day (and the escalation rows of the timeline
+  written that day), in one INSERT … SELECT … GROUP BY.
+* `update_rollups()`: finds the cases changed since the stored watermark — cases with a timeline
+  row written since (every action and the deadline sweep write one), cases saved since
+  (`updated_at`), and cases with an id above the highest seen (bulk loads with old timestamps) —
+  replaces their fact rows, and recomputes every day their old or new fact rows count on, plus
+  the days of their new escalation rows: delete the day's rows, insert them again. All of it, and
+  the new watermark, in one transaction: a run that dies leaves nothing half done, and running
+  again recomputes the same days to the same rows (idempotent). The state row is locked first, so
+  two runs never interleave.
+* The watermark is the run's start; the next run looks back from it by `LAG` (10 minutes by
+  default) as well, so a transaction that wrote its rows before the watermark but committed after
+  it is still picked up.
+
+`rebuild()` (manage.py update_rollups --full; also the first run) recomputes everything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import BigIntegerField, F, Max, PositiveSmallIntegerField, Q, Value, When
+from django.db.models import Case as SqlCase
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+
+from cases.jobs import id_set, insert_select, rows
+from indicators.definitions import (
+    CASE_COUNTS,
+    ESCALATION_LEVELS,
+    EVENT_COUNTS,
+    INDICATORS,
+    ROLLUP_COUNTS,
+    TASK_COUNTS,
+    case_flags,
+    case_moments,
+    counted_tasks,
+    escalation_events,
+    task_flags,
+    task_moments,
+)
+from indicators.models import CaseFact, DailyCount, RollupState, TaskFact
+
+STATE = "daily"
+LAG = dt.timedelta(seconds=getattr(settings, "INDICATORS_ROLLUP_LAG_SECONDS", 600))
+DAY_CHUNK = 200
+DIMENSIONS = ["district_code", "area_path", "grid_id", "major_category_id", "channel"]
+CASE_DAYS = list(case_moments())
+TASK_DAYS = list(task_moments())
+
+
+def _day(expression):
+    return TruncDate(expression, tzinfo=timezone.get_default_timezone())
+
+
+def _flag(condition: Q):
+    return SqlCase(When(condition, then=Value(1)), default=Value(0), output_field=PositiveSmallIntegerField())
+
+
+# --- facts -----------------------------------------------------------------------------------------
+
+
+def case_fact_rows(case_ids=None):
+    from cases.models import Case
+
+    queryset = Case.objects.all() if case_ids is None else Case.objects.filter(pk__in=id_set(case_ids))
+    values = {"case_id": F("id"), "district_code": F("district_code"), "area_path": F("area_path"),
+              "grid_id": F("grid_id"), "major_category_id": Coalesce(F("category__parent_id"), F("category_id")),
+              "channel": F("channel")}
+    values.update({name: _day(moment) for name, moment in case_moments().items()})
+    values.update({name: _flag(condition) for name, condition in case_flags().items()})
+    return rows(queryset, values)
+
+
+def task_fact_rows(case_ids=None):
+    from cases.models import CaseTask
+
+    queryset = counted_tasks(CaseTask.objects.all() if case_ids is None
+                             else CaseTask.objects.filter(case_id__in=id_set(case_ids)))
+    values = {"task_id": F("id"), "case_id": F("case_id"), "department_id": F("department_id"),
+              "district_code": F("case__district_code"), "area_path": F("case__area_path"),
+              "grid_id": F("case__grid_id"),
+              "major_category_id": Coalesce(F("case__category__parent_id"), F("case__category_id")),
+              "channel": F("case__channel")}
+    values.update({name: _day(moment) for name, moment in task_moments().items()})
+    values.update({name: _flag(condition) for name, condition in task_flags().items()})
+    return rows(queryset, values)
+
+
+def fact_days(case_ids) -> set[dt.date]:
+    """Every day the cases' fact rows count on (one DISTINCT query per day column)."""
+    days: set[dt.date] = set()
+    for model, columns in ((CaseFact, CASE_DAYS), (TaskFact, TASK_DAYS)):
+        facts = model.objects.filter(case_id__in=id_set(case_ids))
+        for name in columns:
+            days.update(d for d in facts.order_by().values_list(name, flat=True).distinct() if d is not None)
+    return days
+
+
+def write_facts(case_ids=None) -> None:
+    """Replace the facts of these cases (of every case when None)."""
+    for model in (CaseFact, TaskFact):
+        facts = model.objects.all() if case_ids is None else model.objects.filter(case_id__in=id_set(case_ids))
+        facts._raw_delete(facts.db)
+    insert_select(CaseFact, case_fact_rows(case_ids))
+    insert_select(TaskFact, task_fact_rows(case_ids))
+
+
+# --- daily counts ------------------------------------------------------------------------------------
+
+
+def _quoted(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _day_filter(column: str, days) -> tuple[str, list]:
+    if days is None:
+        return f"{_quoted(column)} IS NOT NULL", []
+    return (f"{_quoted(column)} IN ({', '.join(['%s'] * len(days))})",
+            [connection.ops.adapt_datefield_value(d) for d in days])
+
+
+def _fact_part(model, day_column: str, counts: list[str], department: bool, days) -> tuple[str, list]:
+    """SELECT <day>, dimensions, department, one column per count (its flag, 1 or 0) FROM facts,
+    the columns named c0, c1, … as the ORM names them in cases.jobs.rows()."""
+    items = [_quoted(day_column), *(_quoted(d) for d in DIMENSIONS), _quoted("department_id") if department else "CAST(NULL AS bigint)"]
+    for key in ROLLUP_COUNTS:
+        indicator = INDICATORS[key]
+        if key in counts and indicator.moment == day_column:
+            items.append(_quoted(indicator.flag) if indicator.flag else "1")
+        else:
+            items.append("0")
+    where, params = _day_filter(day_column, days)
+    select = ", ".join(f"{item} AS c{n}" for n, item in enumerate(items))
+    return f"SELECT {select} FROM {_quoted(model._meta.db_table)} WHERE {where}", params  # noqa: S608
+
+
+def _ranges(days) -> list[tuple[dt.date, dt.date]]:
+    """Sorted days as [start, end) runs of consecutive days."""
+    runs: list[list[dt.date]] = []
+    for day in sorted(days):
+        if runs and runs[-1][1] == day:
+            runs[-1][1] = day + dt.timedelta(days=1)
+        else:
+            runs.append([day, day + dt.timedelta(days=1)])
+    return [(a, b) for a, b in runs]
+
+
+def _event_part(days) -> tuple[str, list]:
+    """The escalation rows of the timeline written on the days, as rows of the same shape."""
+    from cases.models import CaseEvent
+
+    events = CaseEvent.objects.all()
+    if days is not None:
+        tz = timezone.get_default_timezone()
+        when = Q()
+        for start, end in _ranges(days):
+            when |= Q(created_at__gte=timezone.make_aware(dt.datetime.combine(start, dt.time()), tz),
+                      created_at__lt=timezone.make_aware(dt.datetime.combine(end, dt.time()), tz))
+        events = events.filter(when)
+    values = {"day": _day("created_at"), "district_code": F("case__district_code"),
+              "area_path": F("case__area_path"), "grid_id": F("case__grid_id"),
+              "major_category_id": Coalesce(F("case__category__parent_id"), F("case__category_id")),
+              "channel": F("case__channel"), "department_id": Value(None, output_field=BigIntegerField())}
+    for key in ROLLUP_COUNTS:
+        if key == "escalations":
+            values[key] = Value(1)
+        elif key in ESCALATION_LEVELS:
+            values[key] = SqlCase(When(escalation_level=ESCALATION_LEVELS[key], then=Value(1)), default=Value(0))
+        else:
+            values[key] = Value(0)
+    return rows(escalation_events(events), values).query.sql_with_params()
+
+
+def _insert_days(days) -> int:
+    """INSERT the DailyCount rows of the days (of every day when None) from the facts: the parts
+    (one per moment, and the escalations) UNION ALL, summed per key."""
+    parts = [_fact_part(CaseFact, day_column, CASE_COUNTS, False, days) for day_column in CASE_DAYS]
+    parts += [_fact_part(TaskFact, day_column, TASK_COUNTS, True, days) for day_column in TASK_DAYS]
+    if EVENT_COUNTS:
+        parts.append(_event_part(days))
+    union = " UNION ALL ".join(sql for sql, _params in parts)
+    params = [p for _sql, part_params in parts for p in part_params]
+    keys = ["day", *DIMENSIONS, "department_id"]
+    columns = ", ".join(_quoted(DailyCount._meta.get_field(n).column) for n in keys + ROLLUP_COUNTS)
+    group = ", ".join(f"c{n}" for n in range(len(keys)))
+    sums = ", ".join(f"SUM(c{n})" for n in range(len(keys), len(keys) + len(ROLLUP_COUNTS)))
+    sql = (f"INSERT INTO {_quoted(DailyCount._meta.db_table)} ({columns}) "  # noqa: S608
+           f"SELECT {group}, {sums} FROM ({union}) AS u GROUP BY {group}")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def recompute_days(days) -> int:
+    """Delete and insert again the DailyCount rows of these days (all days when None)."""
+    if days is None:
+        DailyCount.objects.all()._raw_delete(DailyCount.objects.db)
+        return _insert_days(None)
+    written = 0
+    days = sorted(days)
+    for first in range(0, len(days), DAY_CHUNK):
+        chunk = days[first:first + DAY_CHUNK]
+        stale = DailyCount.objects.filter(day__in=chunk)
+        stale._raw_delete(stale.db)
+        written += _insert_days(chunk)
+    return written
+
+
+# --- the job -----------------------------------------------------------------------------------------
+
+
+def changed_case_ids(since: dt.datetime, max_case_id: int) -> set[int]:
+    from cases.models import Case, CaseEvent
+
+    ids = set(CaseEvent.objects.filter(created_at__gte=since).order_by().values_list("case_id", flat=True)
+              .distinct())
+    ids.update(Case.objects.filter(updated_at__gte=since).values_list("pk", flat=True))
+    ids.update(Case.objects.filter(pk__gt=max_case_id).values_list("pk", flat=True))
+    return ids
+
+
+def escalation_days(since: dt.datetime) -> set[dt.date]:
+    from cases.models import CaseEvent
+
+    moments = (CaseEvent.objects.filter(created_at__gte=since, action__in=["escalate", "overdue"])
+               .order_by().values_list("created_at", flat=True))
+    return {timezone.localdate(m) for m in moments}
+
+
+def refresh_cases(case_ids, since: dt.datetime | None = None) -> int:
+    """Replace the facts of these cases and recompute every day they counted or count on.
+    Returns the number of days recomputed."""
+    case_ids = sorted(case_ids)
+    if not case_ids:
+        days: set[dt.date] = set()
+    else:
+        days = fact_days(case_ids)
+        write_facts(case_ids)
+        days |= fact_days(case_ids)
+    if since is not None:
+        days |= escalation_days(since)
+    recompute_days(days)
+    return len(days)
+
+
+def rebuild() -> dict:
+    write_facts(None)
+    rows_written = recompute_days(None)
+    return {"facts": CaseFact.objects.count(), "rows": rows_written}
+
+
+def update_rollups(now: dt.datetime | None = None, full: bool = False) -> dict:
+    """One run of the job (see the module docstring). Returns what it did."""
+    from cases.models import Case
+
+    began = time.monotonic()
+    now = now or timezone.now()
+    RollupState.objects.get_or_create(name=STATE)
+    with transaction.atomic():
+        state = RollupState.objects.select_for_update().get(name=STATE)
+        max_case_id = Case.objects.aggregate(top=Max("pk"))["top"] or 0
+        if full or state.watermark is None:
+            result = rebuild()
+            result.update(full=True, cases=result["facts"])
+            state.last_full_at = now
+            state.last_days = 0
+        else:
+            since = state.watermark - LAG
+            changed = changed_case_ids(since, state.max_case_id)
+            days = refresh_cases(changed, since)
+            result = {"full": False, "cases": len(changed), "days": days}
+            state.last_days = days
+        state.watermark = now
+        state.max_case_id = max(max_case_id, state.max_case_id)
+        state.last_run_at = now
+        state.last_cases = result["cases"]
+        state.save()
+    result["seconds"] = round(time.monotonic() - began, 3)
+    return result
