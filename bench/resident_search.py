@@ -248,13 +248,14 @@ def time_ours(user, queries: list[str], kind: str, audit: bool = True) -> tuple[
 # the pinyin prefix as a range on name_pinyin, the initials as a range on name_initials — merged.
 PINYIN_BRANCH = (
     "(SELECT id, name_pinyin FROM registry_person WHERE area_path LIKE %s AND moved_out_on IS NULL "
-    "AND {column} >= %s AND {column} < %s ORDER BY name_pinyin, id LIMIT 50)"
+    "AND {column} >= %s AND {column} < %s ORDER BY {order}, id LIMIT 50)"
 )
 PINYIN_SQL = (
     "SELECT p.id, p.name, p.gender, p.birth_date, p.relation, p.address_text, p.id_number_enc, p.phone_enc, "
     "g.name, d.address FROM registry_person p JOIN areas_area g ON g.id = p.grid_id "
     "LEFT JOIN registry_dwelling d ON d.id = p.dwelling_id WHERE p.id IN (SELECT id FROM ("
-    + PINYIN_BRANCH.format(column="name_pinyin") + " UNION " + PINYIN_BRANCH.format(column="name_initials")
+    + PINYIN_BRANCH.format(column="name_pinyin", order="name_pinyin") + " UNION "
+    + PINYIN_BRANCH.format(column="name_initials", order="lower(name_pinyin)")
     + ") first ORDER BY name_pinyin, id LIMIT 50) ORDER BY p.name_pinyin, p.id"
 )
 

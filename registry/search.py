@@ -42,12 +42,15 @@ def _by_pinyin(people, latin: str, limit: int) -> list[Person]:
     Two small queries, not one with OR: each walks one index in pinyin order — the pinyin prefix as
     a range on name_pinyin's own index, which also gives the order, so a short key such as "zh"
     (张, 赵, 周… a seventh of all residents) stops at the first `limit` rows in scope instead of
-    sorting a hundred thousand; the initials range sorts its few. Then the two first pages merge."""
+    sorting a hundred thousand; the initials range is found through its index and its few matches
+    sorted. Then the two first pages merge."""
     end = latin[:-1] + chr(ord(latin[-1]) + 1)  # lowercase ASCII: a range is the prefix
     order = ("name_pinyin", "id")
     first = [*people.filter(name_pinyin__gte=latin, name_pinyin__lt=end).order_by(*order)
              .values_list(*order)[:limit],
-             *people.filter(name_initials__gte=latin, name_initials__lt=end).order_by(*order)
+             # Lower(): the same order, but not name_pinyin's index — walking it in order for a
+             # rare pair of initials reads most of the index before the first match
+             *people.filter(name_initials__gte=latin, name_initials__lt=end).order_by(Lower("name_pinyin"), "id")
              .values_list(*order)[:limit]]
     ids = [pk for _pinyin, pk in sorted(set(first))[:limit]]
     return list(Person.objects.filter(pk__in=ids).select_related("grid", "dwelling").order_by(*order))
