@@ -1,6 +1,6 @@
 """Every REST endpoint under /api/, one router."""
 
-from django.urls import path
+from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import views as accounts_api
@@ -25,5 +25,6 @@ urlpatterns = [
     path("me/", accounts_api.MeView.as_view(), name="api-me"),
     path("force-list/", areas_api.ForceListView.as_view(), name="api-force-list"),
     path("rate/", cases_api.RateView.as_view(), name="api-rate"),
+    path("", include("indicators.api.urls")),
     *router.urls,
 ]

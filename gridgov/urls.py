@@ -7,6 +7,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("areas/", include("areas.urls")),
     path("cases/", include("cases.urls")),
+    path("assessment/", include("indicators.urls")),
     path("registry/", include("registry.excel_urls")),
     path("registry/", include("registry.urls")),
     path("", include("cases.public_urls")),

@@ -390,12 +390,12 @@ def responded_on_time():
     = #{c : created_at ∈ P, state ≠ reported, no overdue row from `reported`}"""
 
 
-@_count(_("Filed"), CASE, "filed_on")
+@_count(_("Cases filed"), CASE, "filed_on")
 def filed():
     """立案数: cases filed in the period. = #{c : filed_at ∈ P}"""
 
 
-@_count(_("Dispatched"), CASE, "dispatched_on")
+@_count(_("Cases dispatched"), CASE, "dispatched_on")
 def dispatched():
     """派遣数: cases first dispatched to departments in the period. = #{c : dispatched_at ∈ P}"""
 
@@ -406,7 +406,7 @@ def accurate_dispatches():
     = #{c : dispatched_at ∈ P, no task returned}"""
 
 
-@_count(_("Closed"), CASE, "closed_on")
+@_count(_("Cases closed"), CASE, "closed_on")
 def closed():
     """结案数 (in the period): cases closed in the period and still closed.
     = #{c : state = closed, closed_at ∈ P}"""
@@ -418,7 +418,7 @@ def closed_in_grid():
     = #{c : closed in P, resolved_level = grid or self_resolved}"""
 
 
-@_count(_("Resolved on the spot"), CASE, "closed_on", "self_resolved")
+@_count(_("Cases resolved on the spot"), CASE, "closed_on", "self_resolved")
 def self_resolved():
     """自行处置数: cases closed in the period that the grid worker resolved on the spot."""
 
@@ -458,7 +458,7 @@ def rated():
     """评价数: cases rated by their reporter in the period (谁呼谁评). = #{c : rated_at ∈ P}"""
 
 
-@_count(_("Satisfied"), CASE, "rated_on", "satisfied")
+@_count(_("Rated 4 or 5"), CASE, "rated_on", "satisfied")
 def satisfied():
     """满意数: of those, rated 4 or 5. = #{c : rated_at ∈ P, rating ≥ 4}"""
 
@@ -484,7 +484,7 @@ def escalations_to_district():
     """Of those, the ones to the district."""
 
 
-@_count(_("Department tasks"), TASK, "dispatched_on")
+@_count(_("Tasks dispatched"), TASK, "dispatched_on")
 def tasks():
     """派遣任务数: department tasks created (dispatched) in the period, cancelled ones excepted
     (a re-dispatch or a void cancels the open tasks). = #{t : created_at ∈ P, state ≠ cancelled}"""
