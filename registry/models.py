@@ -175,7 +175,8 @@ class Person(Placed):
                                   on_delete=models.SET_NULL, related_name="members")
     relation = models.CharField(_("relation to the head"), max_length=16, choices=Relation.choices,
                                 default=Relation.HEAD)
-    address_text = models.CharField(_("address"), max_length=200, blank=True, db_index=True)
+    # searched only for fragments: trigram index on PostgreSQL (migration 0003), no b-tree
+    address_text = models.CharField(_("address"), max_length=200, blank=True)
     moved_out_on = models.DateField(_("moved out on"), null=True, blank=True)
     canary = models.BooleanField(default=False, editable=False,
                                  help_text="a planted test record that must never leak out of its scope")

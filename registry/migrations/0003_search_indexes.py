@@ -38,6 +38,13 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # searched only for fragments (the trigram index below); its b-tree and pattern indexes
+        # served nothing and slowed every insert
+        migrations.AlterField(
+            model_name="person",
+            name="address_text",
+            field=models.CharField(blank=True, max_length=200, verbose_name="address"),
+        ),
         migrations.AddIndex(
             model_name="person",
             index=models.Index(fields=["id_number_index"], name="person_document_index"),
