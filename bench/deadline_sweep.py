@@ -359,7 +359,9 @@ class Timer:
         finally:
             label = _label(sql)
             if label.startswith("UPDATE cases_case"):
-                label = "UPDATE cases_case (claims, escalations)"
+                label = ("UPDATE cases_case (claim warnings)" if "SET warned_at" in sql else
+                         "UPDATE cases_case (claim overdue)" if "SET overdue_at" in sql else
+                         "UPDATE cases_case (escalate)")
             entry = self.groups.setdefault(label, [0, 0.0])
             entry[0] += 1
             entry[1] += time.perf_counter() - begin
@@ -455,6 +457,12 @@ def main() -> int:
         second = sweep_deadlines(now=now)
         second_s = time.perf_counter() - begin
         say(f"sweep 2 (straight after): {second} in {second_s:.3f} s")
+        connection.close()  # a backend reports its statistics when it ends
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            time.sleep(1)
+            updated, hot = conn.execute("SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables "
+                                        "WHERE relname = 'cases_case'").fetchone()
+        say(f"row updates of cases_case since loading: {updated:,}, of which heap-only (no index written) {hot:,}")
         written = counts(dsn)
         say(f"written: timeline {dict(written['events'])}, audit {written['audit']:,}, notifications "
             f"{written['notifications']:,}, cases escalated {written['escalated']:,}")
