@@ -22,7 +22,6 @@ import json
 from collections import defaultdict
 
 from django.db import connection, transaction
-from django.db.models import Case as SqlCase
 from django.db.models import (
     CharField,
     DateTimeField,
@@ -32,7 +31,6 @@ from django.db.models import (
     Q,
     Subquery,
     Value,
-    When,
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Concat, JSONObject
@@ -185,6 +183,23 @@ def _parent_of_owner():
                     .values("parent_id")[:1], output_field=IntegerField())
 
 
+def _escalate(ids) -> int:
+    """Move each case up one owning level: the owning area's parent, unless the owner is the
+    district. One UPDATE … FROM over the claimed ids (PostgreSQL; SQLite ≥ 3.33)."""
+    table, area = (connection.ops.quote_name(m._meta.db_table) for m in (Case, Area))
+    ids_sql, ids_params = id_set(ids).as_sql(None, connection)
+    level = "CASE p.level " + " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in _OWNER_LEVEL.items()) + " ELSE p.level END"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET owner_area_id = p.id, owner_level = {level}, "  # noqa: S608
+            "escalation_count = escalation_count + 1, version = version + 1 "
+            f"FROM {area} a JOIN {area} p ON p.id = a.parent_id "
+            f"WHERE a.id = {table}.owner_area_id AND a.level <> 'district' AND {table}.id IN {ids_sql}",
+            ids_params,
+        )
+        return cursor.rowcount
+
+
 def sweep_deadlines(now=None) -> dict:
     """One sweep; returns how many cases were warned and escalated."""
     now = now or timezone.now()
@@ -200,15 +215,7 @@ def sweep_deadlines(now=None) -> dict:
         if overdue_ids:
             _record(overdue_ids, "overdue", now, {"escalated_to": _parent_of_owner()})
             _notifications(overdue_ids, "case.overdue", _("Case %(number)s is overdue."), now, escalated=True)
-            level_above = Subquery(
-                Area.objects.filter(children__pk=OuterRef("owner_area_id"))
-                .annotate(owner_level=SqlCase(*[When(level=k, then=_text(v)) for k, v in _OWNER_LEVEL.items()],
-                                            default=F("level"), output_field=CharField()))
-                .values("owner_level")[:1])
-            escalated = (Case.objects.filter(pk__in=id_set(overdue_ids), owner_area__parent__isnull=False)
-                         .exclude(owner_area__level="district")
-                         .update(owner_area_id=_parent_of_owner(), owner_level=level_above,
-                                 escalation_count=F("escalation_count") + 1, version=F("version") + 1))
+            escalated = _escalate(overdue_ids)
     return {"warned": len(warned_ids), "overdue": len(overdue_ids), "escalated": escalated}
 
 
