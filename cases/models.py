@@ -106,25 +106,30 @@ class CaseQuerySet(RestrictedQuerySet):
 
 
 class Case(models.Model):
-    tracking_code = models.CharField(_("tracking code"), max_length=12, unique=True, default=new_tracking_code)
-    number = models.CharField(_("case number"), max_length=20, unique=True)
-    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="cases")
+    # Indexes are few on purpose: every one is written by every report and by every change that
+    # moves a case (the deadline sweep's escalation rewrites thousands at once). Unique and lookup
+    # columns are indexed in Meta (no PostgreSQL pattern-ops twin, which Django adds for
+    # unique/db_index CharFields and only a LIKE 'prefix%' needs).
+    tracking_code = models.CharField(_("tracking code"), max_length=12, default=new_tracking_code)
+    number = models.CharField(_("case number"), max_length=20)
+    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="cases",
+                                 db_index=False)  # case_category_created leads with it
     description = models.TextField(_("description"))
     address = models.CharField(_("address"), max_length=200, blank=True)
     lon = models.FloatField(_("longitude"))
     lat = models.FloatField(_("latitude"))
     grid = models.ForeignKey("areas.Area", verbose_name=_("grid"), on_delete=models.PROTECT, related_name="cases")
-    area_path = models.CharField(max_length=255, db_index=True, editable=False)
-    district_code = models.CharField(max_length=6, db_index=True)
+    area_path = models.CharField(max_length=255, editable=False)
+    district_code = models.CharField(max_length=6)
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
-    external_id = models.CharField(_("external order number"), max_length=64, blank=True, db_index=True)
+    external_id = models.CharField(_("external order number"), max_length=64, blank=True)
     reporter = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("reported by"), null=True, blank=True,
                                  on_delete=models.SET_NULL, related_name="reported_cases")
     reporter_name = models.CharField(_("reporter name"), max_length=50, blank=True)
     reporter_phone = models.TextField(_("reporter phone (encrypted)"), blank=True)
 
-    state = models.CharField(_("state"), max_length=16, choices=CaseState.choices, default=CaseState.REPORTED,
-                             db_index=True)
+    state = models.CharField(_("state"), max_length=16, choices=CaseState.choices,
+                             default=CaseState.REPORTED)  # case_state_due and case_state_warn lead with it
     state_before_suspension = models.CharField(max_length=16, blank=True)
     owner_area = models.ForeignKey("areas.Area", verbose_name=_("owning level"), on_delete=models.PROTECT,
                                    related_name="owned_cases")
@@ -132,7 +137,8 @@ class Case(models.Model):
     resolved_level = models.CharField(_("resolved at level"), max_length=16, choices=OwnerLevel.choices, blank=True)
     self_resolved = models.BooleanField(_("resolved on the spot"), default=False)
     merged_into = models.ForeignKey("self", verbose_name=_("merged into"), null=True, blank=True,
-                                    on_delete=models.PROTECT, related_name="merged_reports")
+                                    on_delete=models.PROTECT, related_name="merged_reports",
+                                    db_index=False)  # case_merged_into: only the few merged
 
     step_started_at = models.DateTimeField(null=True, blank=True)
     warn_at = models.DateTimeField(null=True, blank=True)
@@ -175,8 +181,15 @@ class Case(models.Model):
             # UPDATE is a heap-only tuple update that touches none of the table's indexes
             models.Index(fields=["state", "warn_at"], name="case_state_warn"),
             models.Index(fields=["category", "created_at"], name="case_category_created"),
+            # scoping: area_path LIKE '/1/2/%' (pattern ops on PostgreSQL; a plain index elsewhere)
+            models.Index(fields=["area_path"], name="case_area_path", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["district_code"], name="case_district"),
+            models.Index(fields=["external_id"], name="case_external_id"),
+            models.Index(fields=["merged_into"], name="case_merged_into", condition=Q(merged_into__isnull=False)),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["tracking_code"], name="case_tracking_code_unique"),
+            models.UniqueConstraint(fields=["number"], name="case_number_unique"),
             models.CheckConstraint(condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5),
                                    name="case_rating_1_to_5"),
         ]
