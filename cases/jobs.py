@@ -7,11 +7,12 @@ warning and every escalation fires exactly once per step, however often the job 
 (a run that dies before committing leaves its rows unclaimed for the next one).
 
 For the claimed cases, in the same transaction and without bringing them into Python: one timeline
-row and one audit row each and their inbox messages (INSERT … SELECT over the claimed ids), and,
-for the overdue, one UPDATE that moves each up one owning level (grid → community → street →
-district). The inbox rows are written in the sweep's transaction, so nobody reads a warning for a
-claim that was rolled back; nothing leaves the system from here (no SMS), so there is nothing to
-hold back until after commit. The claims set only warned_at / overdue_at, which no index covers:
+row and one audit row each (INSERT … SELECT over the claimed ids) and, for the overdue, one UPDATE
+that moves each up one owning level (grid → community → street → district). Each person told gets
+one inbox message per sweep and kind, naming the case or, for several, their numbers. The inbox
+rows are written in the sweep's transaction, so nobody reads a warning for a claim that was rolled
+back; nothing leaves the system from here (no SMS), so there is nothing to hold back until after
+commit. The claims set only warned_at / overdue_at, which no index covers:
 on PostgreSQL, with the free room migration 0002 leaves on each page, they are heap-only updates
 that write no index entries.
 """
@@ -33,7 +34,8 @@ from django.db.models import (
     Value,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Cast, Concat, JSONObject
+from django.db.models.functions import Cast, JSONObject
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -122,42 +124,53 @@ def _text(value: str) -> Value:
     return Value(value, output_field=CharField())
 
 
-def _message(template: str, number_ref: str):
-    """The translated message with the case number put in by the database."""
-    before, _sep, after = template.partition("%(number)s")
-    return Concat(_text(before), F(number_ref), _text(after), output_field=CharField())
+DIGEST_LISTED = 10  # case numbers named in one inbox message; the rest are counted
 
 
-def _notifications(ids, kind: str, template: str, now, *, escalated: bool = False) -> int:
-    """The inbox rows for the claimed cases, in one INSERT … SELECT: the owners of each case's
-    owning level, the owners of the level above when it is escalated, and the handlers of its open
-    department tasks; each person once per case (UNION drops the repeats)."""
+def _notifications(ids, kind: str, one: str, many: str, now, *, escalated: bool = False) -> int:
+    """The inbox messages for the claimed cases: to the owners of each case's owning level, the
+    owners of the level above when it is escalated, and the handlers of its open department tasks.
+    One message per person per sweep: about one case, the case itself (`one`, linked to it); about
+    several, their numbers (`many`, linked to the person's desk). The database pairs people with
+    cases (one UNION query); a sweep over thousands of cases writes a message per person, not per
+    case, which also spares the command center thousands of near-identical messages."""
 
-    def inbox(queryset, case: str):
-        return rows(queryset, {
-            "user": F("user_id"),
-            "kind": _text(kind),
-            "message": _message(template, f"{case}__number"),
-            "url": Concat(_text("/cases/"), Cast(f"{case}__id", CharField()), _text("/"), output_field=CharField()),
-            "object_type": _text("cases.case"),
-            "object_id": Cast(f"{case}__id", CharField()),
-            "created_at": Value(now, output_field=DateTimeField()),
-        })
+    def pairs(queryset, case: str, handler: bool):
+        return rows(queryset, {"user": F("user_id"), "case_id": F(f"{case}__id"), "number": F(f"{case}__number"),
+                               "handler": Value(handler)})
 
     active = RoleAssignment.objects.active()
     parts = [
-        inbox(active.filter(_owner_role(), area__owned_cases__in=id_set(ids)), "area__owned_cases"),
-        inbox(active.filter(role="department_handler", department__tasks__case__in=id_set(ids),
+        pairs(active.filter(_owner_role(), area__owned_cases__in=id_set(ids)), "area__owned_cases", False),
+        pairs(active.filter(role="department_handler", department__tasks__case__in=id_set(ids),
                             department__tasks__state__in=[str(s) for s in OPEN_TASK_STATES]),
-              "department__tasks__case"),
+              "department__tasks__case", True),
     ]
     if escalated:
         # run before the escalating UPDATE: the level above is the parent of the owning area
-        parts.append(inbox(active.filter(_owner_role(), area__children__owned_cases__in=id_set(ids)),
-                           "area__children__owned_cases"))
-    union = parts[0].union(*parts[1:])
-    union._columns = parts[0]._columns
-    return insert_select(Notification, union)
+        parts.append(pairs(active.filter(_owner_role(), area__children__owned_cases__in=id_set(ids)),
+                           "area__children__owned_cases", False))
+    by_user: dict[int, dict] = defaultdict(lambda: {"cases": {}, "handler": False})
+    for user_id, case_id, number, handler in parts[0].union(*parts[1:]):
+        told = by_user[user_id]
+        told["cases"][case_id] = number
+        told["handler"] = told["handler"] or handler
+    messages = []
+    for user_id, told in by_user.items():
+        cases = sorted(told["cases"].items(), key=lambda item: item[1])
+        if len(cases) == 1:
+            (case_id, number), = cases
+            messages.append(Notification(user_id=user_id, kind=kind, message=(one % {"number": number})[:300],
+                                         url=f"/cases/{case_id}/", object_type="cases.case", object_id=str(case_id)))
+            continue
+        numbers = "、".join(number for _id, number in cases[:DIGEST_LISTED])
+        if len(cases) > DIGEST_LISTED:
+            numbers += " …"
+        messages.append(Notification(
+            user_id=user_id, kind=kind, message=(many % {"count": len(cases), "numbers": numbers})[:300],
+            url=reverse("cases:department") if told["handler"] else reverse("cases:desk") + "?tab=overdue"))
+    Notification.objects.bulk_create(messages, batch_size=1000)
+    return len(messages)
 
 
 def _record(ids, action: str, now, data: dict) -> None:
@@ -207,14 +220,16 @@ def sweep_deadlines(now=None) -> dict:
         warned_ids = claim_warnings(now)
         if warned_ids:
             _record(warned_ids, "warn", now, {"due_at": F("due_at")})
-            _notifications(warned_ids, "case.warn", _("Case %(number)s is due soon."), now)
+            _notifications(warned_ids, "case.warn", _("Case %(number)s is due soon."),
+                           _("%(count)d cases are due soon: %(numbers)s"), now)
 
     escalated = 0
     with transaction.atomic():
         overdue_ids = claim_overdue(now)
         if overdue_ids:
             _record(overdue_ids, "overdue", now, {"escalated_to": _parent_of_owner()})
-            _notifications(overdue_ids, "case.overdue", _("Case %(number)s is overdue."), now, escalated=True)
+            _notifications(overdue_ids, "case.overdue", _("Case %(number)s is overdue."),
+                           _("%(count)d cases are overdue: %(numbers)s"), now, escalated=True)
             escalated = _escalate(overdue_ids)
     return {"warned": len(warned_ids), "overdue": len(overdue_ids), "escalated": escalated}
 

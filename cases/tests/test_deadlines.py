@@ -168,19 +168,24 @@ def test_the_sweep_tells_each_level_and_moves_each_case_up_once(loop):
     assert owner(street_case) == (loop.district, "district", 1, version + 1)
     assert owner(district_case) == (loop.district, "district", 0, version)  # the top stays
     assert owner(suspended)[2] == owner(closed)[2] == 0
-    told = {(n.user.username, n.kind, n.object_id) for n in Notification.objects.select_related("user")}
-    assert told == {
-        ("chief_a11", "case.warn", str(yellow.pk)),
-        ("chief_a11", "case.overdue", str(grid_case.pk)), ("officer_a1", "case.overdue", str(grid_case.pk)),
-        ("officer_a1", "case.overdue", str(community_case.pk)), ("officer_a", "case.overdue", str(community_case.pk)),
-        ("officer_a", "case.overdue", str(street_case.pk)), ("command", "case.overdue", str(street_case.pk)),
-        ("handler_cg", "case.overdue", str(street_case.pk)),
-        ("command", "case.overdue", str(district_case.pk)),
+    # one message per person per kind: about one case, that case; about several, their numbers
+    told = {(n.user.username, n.kind): n for n in Notification.objects.select_related("user")}
+    assert Notification.objects.count() == len(told)
+    cases_in = {key: {c.number for c in made if c.number in n.message} for key, n in told.items()}
+    assert cases_in == {
+        ("chief_a11", "case.warn"): {yellow.number},
+        ("chief_a11", "case.overdue"): {grid_case.number},
+        ("officer_a1", "case.overdue"): {grid_case.number, community_case.number},  # its own, and one moved up
+        ("officer_a", "case.overdue"): {community_case.number, street_case.number},
+        ("command", "case.overdue"): {street_case.number, district_case.number},
+        ("handler_cg", "case.overdue"): {street_case.number},  # its open task
     }
-    assert Notification.objects.count() == len(told)  # each person once per case
-    message = Notification.objects.get(user=loop.command, object_id=str(district_case.pk)).message
-    assert district_case.number in message and "超期" in message
-    assert Notification.objects.get(user=loop.chief_a11, kind="case.warn").url == f"/cases/{yellow.pk}/"
+    single = told[("chief_a11", "case.warn")]
+    assert (single.object_id, single.url) == (str(yellow.pk), f"/cases/{yellow.pk}/")
+    assert single.message == f"案件 {yellow.number} 即将到期。"
+    digest = told[("command", "case.overdue")]
+    assert digest.message.startswith("2 件案件已超期") and digest.url == "/cases/desk/?tab=overdue"
+    assert told[("handler_cg", "case.overdue")].url == f"/cases/{street_case.pk}/"
     events = {e.case_id: e for e in CaseEvent.objects.filter(actor_role="system")}
     assert set(events) == {yellow.pk, grid_case.pk, community_case.pk, street_case.pk, district_case.pk}
     assert [events[c.pk].data["escalated_to"] for c in (grid_case, community_case, street_case, district_case)] == [
