@@ -811,21 +811,63 @@ def _aggregate(queryset, aggregates: dict, group_by: str | None):
     return out
 
 
-def rollup_counts(scope: ScopeFilter, period: Period, group_by: str | None = None):
-    """Every count from the daily rollup (one aggregate query)."""
-    from indicators.models import DailyCount
+def _next_month(day: dt.date) -> dt.date:
+    return dt.date(day.year + 1, 1, 1) if day.month == 12 else dt.date(day.year, day.month + 1, 1)
 
-    queryset = DailyCount.objects.filter(day__gte=period.start, day__lt=period.end)
+
+def whole_months(period: Period) -> tuple[dt.date, dt.date] | None:
+    """[first, end) of the calendar months lying wholly inside the period, if any."""
+    first = period.start if period.start.day == 1 else _next_month(period.start)
+    end = period.end.replace(day=1)
+    return (first, end) if first < end else None
+
+
+def _rollup_scope(queryset, scope: ScopeFilter):
     if scope.area_paths:
         queryset = queryset.filter(scope.paths_q("area_path"))
-    if scope.category is not None:
-        queryset = queryset.filter(major_category_id=scope.category.pk)
     if scope.department is not None:
         queryset = queryset.filter(department_id=scope.department.pk)
-    aggregates = {key: Coalesce(Sum(key), 0) for key in ROLLUP_COUNTS}
+    return queryset
+
+
+def rollup_counts(scope: ScopeFilter, period: Period, group_by: str | None = None):
+    """Every count from the rollups: the whole months of the period from MonthlyCount, the days
+    before and after them from DailyCount (one aggregate query each). A category filter, or
+    grouping by day, reads the days only."""
+    from indicators.models import DailyCount, MonthlyCount
+
+    daily_sums = {key: Coalesce(Sum(key), 0) for key in ROLLUP_COUNTS}
     for key, channels in CHANNEL_COUNTS.items():
-        aggregates[key] = Coalesce(Sum("reports", filter=Q(channel__in=channels)), 0)
-    return _aggregate(queryset, aggregates, group_by)
+        daily_sums[key] = Coalesce(Sum("reports", filter=Q(channel__in=channels)), 0)
+    months = whole_months(period)
+    if scope.category is not None or group_by not in (None, "grid_id", "department_id"):
+        months = None
+    days = DailyCount.objects.all()
+    if scope.category is not None:
+        days = days.filter(major_category_id=scope.category.pk)
+    if months is None:
+        return _aggregate(_rollup_scope(days.filter(day__gte=period.start, day__lt=period.end), scope),
+                          daily_sums, group_by)
+    monthly_sums = {key: Coalesce(Sum(key), 0) for key in ROLLUP_COUNTS + list(CHANNEL_COUNTS)}
+    parts = [_aggregate(_rollup_scope(MonthlyCount.objects.filter(month__gte=months[0], month__lt=months[1]), scope),
+                        monthly_sums, group_by)]
+    edges = Q()
+    if period.start < months[0]:
+        edges |= Q(day__gte=period.start, day__lt=months[0])
+    if months[1] < period.end:
+        edges |= Q(day__gte=months[1], day__lt=period.end)
+    if edges:
+        parts.append(_aggregate(_rollup_scope(days.filter(edges), scope), daily_sums, group_by))
+    if group_by is None:
+        total: dict = {}
+        for part in parts:
+            add_counts(total, part)
+        return total
+    merged: dict = {}
+    for part in parts:
+        for key, row in part.items():
+            add_counts(merged.setdefault(key, {}), row)
+    return merged
 
 
 def counts(scope: ScopeFilter, period: Period, source: str = "rollup", group_by: str | None = None) -> dict:

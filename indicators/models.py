@@ -7,7 +7,8 @@ are the rollup job's memory: when a case changes, the days it counted on before 
 and the days it counts on now (its new row) are the days whose counts are recomputed. Nothing else
 reads them. `DailyCount` is one row per (day, grid, major category, channel, department or none)
 with every count-type indicator of indicators/definitions.py; any area, department and period is a
-SUM over its rows. See docs/indicators.md.
+SUM over its rows. `MonthlyCount` holds the same per calendar month, grid and department, for the
+whole months of long periods. See docs/indicators.md.
 
 The ids (grid, category, department, case) are plain integers, not foreign keys: these are derived
 tables, rebuilt from the case tables, and must never stop a case, an area or a department from
@@ -87,20 +88,8 @@ def _count():
     return models.PositiveIntegerField(default=0)
 
 
-class DailyCount(models.Model):
-    """Every count-type indicator for one local day, grid, major category, channel and department.
-
-    Rows with `department_id` empty carry the case counts (every case once); rows with a department
-    carry that department's task counts. So an area's case and task counts are the SUM over its
-    rows, a department's the SUM over its own rows (docs/indicators.md, "Rollups")."""
-
-    day = models.DateField()
-    district_code = models.CharField(max_length=6)
-    area_path = models.CharField(max_length=255)
-    grid_id = models.BigIntegerField()
-    major_category_id = models.BigIntegerField(null=True)
-    channel = models.CharField(max_length=16)
-    department_id = models.BigIntegerField(null=True)
+class Counts(models.Model):
+    """Every count-type indicator of indicators/definitions.py, one column each."""
 
     reports = _count()
     responded_on_time = _count()
@@ -133,6 +122,25 @@ class DailyCount(models.Model):
     tasks_satisfied = _count()
 
     class Meta:
+        abstract = True
+
+
+class DailyCount(Counts):
+    """Every count-type indicator for one local day, grid, major category, channel and department.
+
+    Rows with `department_id` empty carry the case counts (every case once); rows with a department
+    carry that department's task counts. So an area's case and task counts are the SUM over its
+    rows, a department's the SUM over its own rows (docs/indicators.md, "Rollups")."""
+
+    day = models.DateField()
+    district_code = models.CharField(max_length=6)
+    area_path = models.CharField(max_length=255)
+    grid_id = models.BigIntegerField()
+    major_category_id = models.BigIntegerField(null=True)
+    channel = models.CharField(max_length=16)
+    department_id = models.BigIntegerField(null=True)
+
+    class Meta:
         indexes = [
             models.Index(fields=["day"], name="daily_day"),
             models.Index(fields=["department_id", "day"], name="daily_department_day"),
@@ -140,6 +148,29 @@ class DailyCount(models.Model):
 
     def __str__(self):
         return f"{self.day} grid {self.grid_id}"
+
+
+class MonthlyCount(Counts):
+    """The daily counts of a calendar month summed per grid and department (category and channel
+    summed away; the reports by channel kept as two columns): whole months of a period are read
+    from here, a few dozen times fewer rows than the days."""
+
+    month = models.DateField()  # its first day
+    district_code = models.CharField(max_length=6)
+    area_path = models.CharField(max_length=255)
+    grid_id = models.BigIntegerField()
+    department_id = models.BigIntegerField(null=True)
+    patrol_reports = _count()
+    resident_reports = _count()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["month"], name="monthly_month"),
+            models.Index(fields=["department_id", "month"], name="monthly_department_month"),
+        ]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} grid {self.grid_id}"
 
 
 class RollupState(models.Model):

@@ -8,14 +8,19 @@ Design (docs/indicators.md, "Rollups"):
 * `DailyCount`: one row per (day, grid, major category, channel, department or none). A day's rows
   are made from the facts whose moments fall on that day (and the escalation rows of the timeline
   written that day), in one INSERT … SELECT … GROUP BY.
+* `MonthlyCount`: the days of a calendar month summed per (grid, department or none); periods read
+  their whole months from here and only the days at their edges from `DailyCount`.
 * `update_rollups()`: finds the cases changed since the stored watermark — cases with a timeline
   row written since (every action and the deadline sweep write one), cases saved since
   (`updated_at`), and cases with an id above the highest seen (bulk loads with old timestamps) —
-  replaces their fact rows, and recomputes every day their old or new fact rows count on, plus
-  the days of their new escalation rows: delete the day's rows, insert them again. All of it, and
-  the new watermark, in one transaction: a run that dies leaves nothing half done, and running
-  again recomputes the same days to the same rows (idempotent). The state row is locked first, so
-  two runs never interleave.
+  replaces their fact rows, and recomputes the days whose counts changed: for each moment, its
+  old and its new day when the day moved, its day when a flag counted on it changed (every day of
+  a row that appeared or disappeared), plus the days of new escalation rows (and the whole
+  timeline of a case new to the rollup). Recomputing is replacing: delete the day's rows, insert
+  them again from the facts; then the same for the months of those days. All of it, and the new
+  watermark, in one transaction: a run that dies leaves nothing half done, and running again
+  recomputes the same days to the same rows (idempotent). The state row is locked first, so two
+  runs never interleave.
 * The watermark is the run's start; the next run looks back from it by `LAG` (10 minutes by
   default) as well, so a transaction that wrote its rows before the watermark but committed after
   it is still picked up.
@@ -30,14 +35,15 @@ import time
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import BigIntegerField, F, Max, PositiveSmallIntegerField, Q, Value, When
+from django.db.models import BigIntegerField, F, Max, PositiveSmallIntegerField, Q, Sum, Value, When
 from django.db.models import Case as SqlCase
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 
 from cases.jobs import id_set, insert_select, rows
 from indicators.definitions import (
     CASE_COUNTS,
+    CHANNEL_COUNTS,
     ESCALATION_LEVELS,
     EVENT_COUNTS,
     INDICATORS,
@@ -50,7 +56,7 @@ from indicators.definitions import (
     task_flags,
     task_moments,
 )
-from indicators.models import CaseFact, DailyCount, RollupState, TaskFact
+from indicators.models import CaseFact, DailyCount, MonthlyCount, RollupState, TaskFact
 
 STATE = "daily"
 LAG = dt.timedelta(seconds=getattr(settings, "INDICATORS_ROLLUP_LAG_SECONDS", 600))
@@ -105,6 +111,46 @@ def fact_days(case_ids) -> set[dt.date]:
         facts = model.objects.filter(case_id__in=id_set(case_ids))
         for name in columns:
             days.update(d for d in facts.order_by().values_list(name, flat=True).distinct() if d is not None)
+    return days
+
+
+# Which flags count on which moment: a changed flag touches only its moment's day.
+MOMENT_FLAGS = {
+    model: {moment: {INDICATORS[k].flag for k in counts if INDICATORS[k].moment == moment and INDICATORS[k].flag}
+            for moment in moments}
+    for model, moments, counts in ((CaseFact, CASE_DAYS, CASE_COUNTS), (TaskFact, TASK_DAYS, TASK_COUNTS))
+}
+KEY_COLUMNS = {CaseFact: ["case_id", *DIMENSIONS], TaskFact: ["task_id", "case_id", "department_id", *DIMENSIONS]}
+DIFF_LIMIT = 100_000  # more changed cases than this: every day of their rows, from DISTINCT queries
+
+
+def fact_rows(case_ids) -> dict:
+    """The cases' fact rows as dicts, by (model, primary key)."""
+    found = {}
+    for model in (CaseFact, TaskFact):
+        for row in model.objects.filter(case_id__in=id_set(case_ids)).values():
+            found[(model, row[model._meta.pk.attname])] = row
+    return found
+
+
+def touched_days(before: dict, after: dict) -> set[dt.date]:
+    """The days whose counts change between two versions of the same cases' fact rows: for each
+    moment, its old and new day when the day moved, its day when a flag counted on it changed;
+    every day of a row that appeared, disappeared or moved to other dimensions."""
+    days: set[dt.date] = set()
+    for key in before.keys() | after.keys():
+        model = key[0]
+        old, new = before.get(key), after.get(key)
+        moments = MOMENT_FLAGS[model]
+        if old is None or new is None or any(old[c] != new[c] for c in KEY_COLUMNS[model]):
+            days.update(r[m] for r in (old, new) if r is not None for m in moments)
+            continue
+        for moment, flags in moments.items():
+            if old[moment] != new[moment]:
+                days.update((old[moment], new[moment]))
+            elif any(old[f] != new[f] for f in flags):
+                days.add(new[moment])
+    days.discard(None)
     return days
 
 
@@ -218,6 +264,46 @@ def recompute_days(days) -> int:
     return written
 
 
+def _month_ranges(months) -> list[tuple[dt.date, dt.date]]:
+    runs: list[list[dt.date]] = []
+    for month in sorted(months):
+        following = dt.date(month.year + 1, 1, 1) if month.month == 12 else dt.date(month.year, month.month + 1, 1)
+        if runs and runs[-1][1] == month:
+            runs[-1][1] = following
+        else:
+            runs.append([month, following])
+    return [(a, b) for a, b in runs]
+
+
+def recompute_months(months) -> int:
+    """Delete and insert again the MonthlyCount rows of these months (first days; all when None),
+    summed from their DailyCount rows."""
+    days = DailyCount.objects.all()
+    stale = MonthlyCount.objects.all()
+    if months is not None:
+        months = sorted(months)
+        if not months:
+            return 0
+        within = Q()
+        for start, end in _month_ranges(months):
+            within |= Q(day__gte=start, day__lt=end)
+        days = days.filter(within)
+        stale = stale.filter(month__in=months)
+    stale._raw_delete(stale.db)
+    keys = ["district_code", "area_path", "grid_id", "department_id"]
+    sums = {f"s_{key}": Sum(key) for key in ROLLUP_COUNTS}
+    for key, channels in CHANNEL_COUNTS.items():
+        sums[f"s_{key}"] = Sum(SqlCase(When(channel__in=channels, then=F("reports")), default=Value(0)))
+    grouped = (days.annotate(first_day=TruncMonth("day")).values("first_day", *keys).annotate(**sums)
+               .values_list("first_day", *keys, *sums))
+    sql, params = grouped.query.sql_with_params()
+    names = ["month", *keys, *ROLLUP_COUNTS, *CHANNEL_COUNTS]
+    columns = ", ".join(_quoted(MonthlyCount._meta.get_field(n).column) for n in names)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {_quoted(MonthlyCount._meta.db_table)} ({columns}) {sql}", params)  # noqa: S608
+        return cursor.rowcount
+
+
 # --- the job -----------------------------------------------------------------------------------------
 
 
@@ -231,34 +317,45 @@ def changed_case_ids(since: dt.datetime, max_case_id: int) -> set[int]:
     return ids
 
 
-def escalation_days(since: dt.datetime) -> set[dt.date]:
+def escalation_days(since: dt.datetime | None = None, case_ids=None) -> set[dt.date]:
+    """The days of the escalation rows written since `since`, or of these cases' escalation rows."""
     from cases.models import CaseEvent
 
-    moments = (CaseEvent.objects.filter(created_at__gte=since, action__in=["escalate", "overdue"])
-               .order_by().values_list("created_at", flat=True))
-    return {timezone.localdate(m) for m in moments}
+    events = CaseEvent.objects.filter(action__in=["escalate", "overdue"])
+    events = events.filter(created_at__gte=since) if since is not None else events.filter(case_id__in=id_set(case_ids))
+    return {timezone.localdate(m) for m in events.order_by().values_list("created_at", flat=True)}
 
 
 def refresh_cases(case_ids, since: dt.datetime | None = None) -> int:
     """Replace the facts of these cases and recompute every day they counted or count on.
     Returns the number of days recomputed."""
     case_ids = sorted(case_ids)
-    if not case_ids:
-        days: set[dt.date] = set()
-    else:
-        days = fact_days(case_ids)
+    days: set[dt.date] = set()
+    if len(case_ids) > DIFF_LIMIT:
+        days = fact_days(case_ids) | escalation_days(case_ids=case_ids)
         write_facts(case_ids)
         days |= fact_days(case_ids)
+    elif case_ids:
+        before = fact_rows(case_ids)
+        write_facts(case_ids)
+        after = fact_rows(case_ids)
+        days = touched_days(before, after)
+        # cases new to the rollup bring their whole timeline (a bulk load may date it in the past)
+        new = [key[1] for key in before.keys() ^ after.keys() if key[0] is CaseFact]
+        if new:
+            days |= escalation_days(case_ids=new)
     if since is not None:
         days |= escalation_days(since)
     recompute_days(days)
+    recompute_months({d.replace(day=1) for d in days})
     return len(days)
 
 
 def rebuild() -> dict:
     write_facts(None)
     rows_written = recompute_days(None)
-    return {"facts": CaseFact.objects.count(), "rows": rows_written}
+    months_written = recompute_months(None)
+    return {"facts": CaseFact.objects.count(), "rows": rows_written, "month_rows": months_written}
 
 
 def update_rollups(now: dt.datetime | None = None, full: bool = False) -> dict:

@@ -95,13 +95,17 @@ def test_rollup_equals_raw_for_every_count_on_random_cases(loop, seed):
         generator.mutate(case, changed_at)
     for _ in range(15):
         generator.case()
+    # a case loaded in bulk with its timeline dated in the past: an escalation on a day of its own
+    from cases.models import CaseEvent
+
+    loaded = generator.case(dt.datetime(2026, 10, 2, 10, 0, tzinfo=SH))
+    CaseEvent.objects.create(case=loaded, action="escalate", created_at=dt.datetime(2026, 10, 7, 10, 0, tzinfo=SH),
+                             data={"to_level": "district", "to_area": "410611"})
     second = update_rollups(now=first + dt.timedelta(hours=6))
     assert second["full"] is False and second["cases"] >= 15 and second["days"] > 0
     assert assert_agree(loop, rng) > 100
 
     # the deadline sweep alone: overdue rows that move cases up, on a day nothing else counts on
-    from cases.models import CaseEvent
-
     swept_at = first + dt.timedelta(days=2, hours=1)
     for case in rng.sample(list(Case.objects.all()), 5):
         CaseEvent.objects.create(case=case, action="overdue", from_state=case.state, created_at=swept_at,
