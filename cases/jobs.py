@@ -42,7 +42,7 @@ from django.utils.translation import gettext as _
 from accounts.models import RoleAssignment
 from areas.models import Area
 from cases.choices import OPEN_TASK_STATES, TIMED_STATES, CaseState
-from cases.models import Case, CaseEvent
+from cases.models import Case, CaseEvent, CaseTask
 from cases.workflow import OWNER_ROLES
 from core.models import AuditLog, Notification
 from core.notify import notify
@@ -131,30 +131,33 @@ def _notifications(ids, kind: str, one: str, many: str, now, *, escalated: bool 
     """The inbox messages for the claimed cases: to the owners of each case's owning level, the
     owners of the level above when it is escalated, and the handlers of its open department tasks.
     One message per person per sweep: about one case, the case itself (`one`, linked to it); about
-    several, their numbers (`many`, linked to the person's desk). The database pairs people with
-    cases (one UNION query); a sweep over thousands of cases writes a message per person, not per
-    case, which also spares the command center thousands of near-identical messages."""
-
-    def pairs(queryset, case: str, handler: bool):
-        return rows(queryset, {"user": F("user_id"), "case_id": F(f"{case}__id"), "number": F(f"{case}__number"),
-                               "handler": Value(handler)})
-
-    active = RoleAssignment.objects.active()
-    parts = [
-        pairs(active.filter(_owner_role(), area__owned_cases__in=id_set(ids)), "area__owned_cases", False),
-        pairs(active.filter(role="department_handler", department__tasks__case__in=id_set(ids),
-                            department__tasks__state__in=[str(s) for s in OPEN_TASK_STATES]),
-              "department__tasks__case", True),
-    ]
-    if escalated:
-        # run before the escalating UPDATE: the level above is the parent of the owning area
-        parts.append(pairs(active.filter(_owner_role(), area__children__owned_cases__in=id_set(ids)),
-                           "area__children__owned_cases", False))
+    several, their numbers (`many`, linked to the person's desk) — a sweep over thousands of cases
+    writes a message per person, not per case, and spares the command center thousands of
+    near-identical messages. A few small queries (the claimed cases' numbers and owners, the owning
+    roles, the open tasks and their handlers); the pairing is done here."""
+    claimed = list(Case.objects.filter(pk__in=id_set(ids)).values_list("id", "number", "owner_area_id"))
+    owner_areas = {area_id for _id, _number, area_id in claimed}
+    above = {}
+    if escalated:  # read before the escalating UPDATE: the level above is the owning area's parent
+        above = dict(Area.objects.filter(pk__in=owner_areas).exclude(level="district")
+                     .values_list("id", "parent_id"))
+    owners = _owner_recipients(owner_areas | set(above.values()))
+    tasks = list(CaseTask.objects.filter(case_id__in=id_set(ids), state__in=[str(s) for s in OPEN_TASK_STATES])
+                 .values_list("case_id", "department_id"))
+    handlers: dict[int, list[int]] = defaultdict(list)
+    for user_id, department_id in (RoleAssignment.objects.active()
+                                   .filter(role="department_handler", department_id__in={d for _c, d in tasks})
+                                   .values_list("user_id", "department_id")):
+        handlers[department_id].append(user_id)
     by_user: dict[int, dict] = defaultdict(lambda: {"cases": {}, "handler": False})
-    for user_id, case_id, number, handler in parts[0].union(*parts[1:]):
-        told = by_user[user_id]
-        told["cases"][case_id] = number
-        told["handler"] = told["handler"] or handler
+    numbers = {case_id: number for case_id, number, _area in claimed}
+    for case_id, number, area_id in claimed:
+        for user_id in owners.get(area_id, []) + owners.get(above.get(area_id), []):
+            by_user[user_id]["cases"][case_id] = number
+    for case_id, department_id in tasks:
+        for user_id in handlers[department_id]:
+            by_user[user_id]["cases"][case_id] = numbers[case_id]
+            by_user[user_id]["handler"] = True
     messages = []
     for user_id, told in by_user.items():
         cases = sorted(told["cases"].items(), key=lambda item: item[1])
