@@ -245,15 +245,18 @@ class CaseEvent(models.Model):
     """The timeline: one row per successful action, never edited."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
-    task = models.ForeignKey(CaseTask, null=True, blank=True, on_delete=models.SET_NULL, related_name="events")
+    # task, actor and department are empty on most rows (every system row of the deadline sweep):
+    # their indexes hold only the rows that have one (Meta)
+    task = models.ForeignKey(CaseTask, null=True, blank=True, on_delete=models.SET_NULL, related_name="events",
+                             db_index=False)
     action = models.CharField(_("action"), max_length=32)
     from_state = models.CharField(max_length=16, blank=True)
     to_state = models.CharField(max_length=16, blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+")
+                              related_name="+", db_index=False)
     actor_role = models.CharField(_("role"), max_length=32, blank=True)
     department = models.ForeignKey("areas.Department", null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+                                   related_name="+", db_index=False)
     note = models.TextField(_("note"), blank=True)
     data = models.JSONField(default=dict, blank=True)
     public = models.BooleanField(default=True, help_text="shown (without names) on the reporter's tracking page")
@@ -261,6 +264,10 @@ class CaseEvent(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=[name], name=f"caseevent_{name}", condition=Q(**{f"{name}__isnull": False}))
+            for name in ("task", "actor", "department")
+        ]
         verbose_name = _("timeline entry")
         verbose_name_plural = _("timeline")
 
