@@ -28,7 +28,6 @@ definitions.
 
 from __future__ import annotations
 
-import calendar as pycalendar
 import datetime as dt
 import inspect
 import math
@@ -144,14 +143,6 @@ class Period:
             return Period.quarter(self.start.year - (q == 1), (q - 2) % 4 + 1)
         length = self.end - self.start
         return Period(self.start - length, self.start)
-
-
-def month_of(day: dt.date) -> Period:
-    return Period.month(day.year, day.month)
-
-
-def last_day(year: int, month: int) -> int:
-    return pycalendar.monthrange(year, month)[1]
 
 
 @dataclass(frozen=True)
@@ -1055,15 +1046,6 @@ def compute(scope_filter: ScopeFilter, period: Period, source: str = "rollup") -
     values.update(rates(values, scope_filter.kind))
     values.update(durations(scope_filter, period))
     return values
-
-
-def applies(key: str, scope_kind: str) -> bool:
-    return scope_kind in INDICATORS[key].scopes
-
-
-def value_unit(key: str) -> str:
-    kind = INDICATORS[key].kind
-    return {"rate": "%", "duration": "h"}.get(kind, "")
 
 
 def as_display(key: str, value) -> str:
