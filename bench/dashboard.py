@@ -124,7 +124,7 @@ def chunks(world: dict, count: int):
     """Yields (cases, tasks, events) COPY text per chunk of cases."""
     import numpy as np
 
-    from cases.models import Case, CaseTask
+    from cases.models import Case, CaseEvent, CaseTask
 
     rng = np.random.default_rng(SEED)
     case_columns = [f.column for f in Case._meta.concrete_fields]
@@ -235,6 +235,9 @@ def chunks(world: dict, count: int):
         assert task_columns == ["id", "case_id", "department_id", "state", "due_at", "accepted_at", "handled_at",
                                 "result", "extension_requested_hours", "extension_reason", "rework_count",
                                 "created_at"], "CaseTask changed"
+        assert [f.column for f in CaseEvent._meta.concrete_fields] == [
+            "id", "case_id", "task_id", "action", "from_state", "to_state", "actor_id", "actor_role", "department_id",
+            "note", "data", "public", "created_at"], "CaseEvent changed"
         # timeline rows the indicators read: overdue while reported (4 %, moving the case to its
         # community), escalations by the owner (2 %, to the community or the street)
         overdue = (rng.random(m) < 0.04) & (state != "reported")
