@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Serve gridgov: the django-tasks worker (deadline sweeps) in the background, gunicorn in front.
+# Serve gridgov: the django-tasks worker (deadline sweeps, indicator rollups) in the background,
+# gunicorn in front.
 set -euo pipefail
 BIN=${BIN:-.venv/bin}
 PORT=${PORT:-8000}
@@ -8,5 +9,6 @@ WORKERS=${WORKERS:-3}
 worker=$!
 trap 'kill $worker 2>/dev/null || true' EXIT INT TERM
 "$BIN/python" manage.py sweep_deadlines --enqueue >/dev/null
+"$BIN/python" manage.py update_rollups --enqueue >/dev/null
 "$BIN/gunicorn" gridgov.wsgi:application --bind "127.0.0.1:$PORT" --workers "$WORKERS" \
   --access-logfile - --log-level warning

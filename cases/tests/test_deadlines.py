@@ -197,3 +197,16 @@ def test_the_sweep_tells_each_level_and_moves_each_case_up_once(loop):
         [("case.warn", str(yellow.pk), yellow.number, "410611", "reported")]
         + [("case.overdue", str(c.pk), c.number, "410611", "handling" if c == street_case else "reported")
            for c in (grid_case, community_case, street_case, district_case)])
+
+
+def test_enqueueing_the_recurring_sweep_twice_queues_it_once(loop, settings):
+    """Every `serve` enqueues the sweep; a chain already waiting is not doubled."""
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    call_command("sweep_deadlines", "--enqueue")
+    call_command("sweep_deadlines", "--enqueue")
+    call_command("update_rollups", "--enqueue")
+    call_command("update_rollups", "--enqueue")
+    waiting = sorted(DBTaskResult.objects.filter(status="READY").values_list("task_path", flat=True))
+    assert waiting == ["cases.tasks.sweep_deadlines_task", "indicators.tasks.update_rollups_task"]

@@ -13,8 +13,11 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if options["enqueue"]:
             from cases.tasks import sweep_deadlines_task
+            from core.tasks import enqueue_recurring
 
-            sweep_deadlines_task.enqueue(reschedule=True)
+            if not enqueue_recurring(sweep_deadlines_task):
+                self.stdout.write("already queued")
+                return
             self.stdout.write("sweep queued; run `manage.py db_worker` to work the queue")
             return
         result = sweep_deadlines()

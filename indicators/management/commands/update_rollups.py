@@ -14,9 +14,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if options["enqueue"]:
+            from core.tasks import enqueue_recurring
             from indicators.tasks import update_rollups_task
 
-            update_rollups_task.enqueue(reschedule=True)
+            if not enqueue_recurring(update_rollups_task):
+                self.stdout.write("already queued")
+                return
             self.stdout.write("rollup job queued; run `manage.py db_worker` to work the queue")
             return
         result = update_rollups(full=options["full"])
