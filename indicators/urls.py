@@ -1,11 +1,16 @@
 from django.urls import path
 
-from indicators import views
+from indicators import dashboard, views
 
 app_name = "indicators"
 
 urlpatterns = [
     path("", views.assessment, name="assessment"),
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("dashboard/areas.geojson", dashboard.areas_geojson, name="dashboard-areas"),
+    path("dashboard/points.json", dashboard.points, name="dashboard-points"),
+    path("dashboard/stats.json", dashboard.stats, name="dashboard-stats"),
+    path("dashboard/feed/", dashboard.feed, name="dashboard-feed"),
     path("<slug:kind>/", views.assessment, name="assessment-kind"),
     path("<slug:kind>/export.xlsx", views.export, name="export"),
 ]
