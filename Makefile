@@ -59,8 +59,8 @@ test-browser: install-dev translations system-deps
 
 test: system-deps install-dev translations
 	$(MAKE) lint
-	$(MAKE) test-sqlite
-	$(MAKE) test-postgres
+	@# the two database suites side by side (each mostly keeps one core busy); output per suite
+	$(MAKE) --output-sync=target -j2 test-sqlite test-postgres
 	$(MAKE) test-browser
 
 bench: install-dev system-deps
