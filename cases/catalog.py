@@ -135,7 +135,7 @@ def load_default_catalog() -> int:
 
 
 CATALOG_COUNTER = "catalog"
-_minors: tuple[str, dict] | None = None
+_minors = None  # a core.counters.StampedCache, made on first use (it needs the app registry)
 
 
 def active_minor(code: str):
@@ -144,12 +144,10 @@ def active_minor(code: str):
     category or standard: cases/apps.py); intake reads it on every report."""
     global _minors
     from cases.models import Category
-    from core import counters
+    from core.counters import StampedCache
 
-    version = counters.read(CATALOG_COUNTER)
-    cached = _minors
-    if cached is None or cached[0] != version:
-        minors = {c.code: c for c in Category.objects.filter(is_active=True, parent__isnull=False)
-                  .select_related("parent", "standard")}
-        cached = _minors = (version, minors)
-    return cached[1].get((code or "").strip())
+    if _minors is None:
+        _minors = StampedCache(CATALOG_COUNTER, size=1)
+    minors = _minors.get(None, lambda: {c.code: c for c in Category.objects.filter(
+        is_active=True, parent__isnull=False).select_related("parent", "standard")})
+    return minors.get((code or "").strip())

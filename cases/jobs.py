@@ -19,7 +19,6 @@ that write no index entries.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 
 from django.db import connection, transaction
@@ -33,7 +32,6 @@ from django.db.models import (
     Subquery,
     Value,
 )
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, JSONObject
 from django.urls import reverse
 from django.utils import timezone
@@ -46,6 +44,7 @@ from cases.models import Case, CaseEvent, CaseTask
 from cases.workflow import OWNER_ROLES
 from core.models import AuditLog, Notification
 from core.notify import notify
+from core.sql import id_set, insert_select, rows
 
 _STATES = [str(s) for s in TIMED_STATES]
 # the states are constants of the code, written into the SQL as literals
@@ -77,38 +76,6 @@ def claim_overdue(now) -> list[int]:
         f"WHERE state IN ({_STATE_LIST}) AND overdue_at IS NULL AND due_at <= %s RETURNING id",
         now,
     )
-
-
-def id_set(ids) -> RawSQL:
-    """A subquery yielding `ids`, for `pk__in=`: one bound parameter however many ids there are."""
-    ids = [int(i) for i in ids]
-    if connection.vendor == "postgresql":
-        return RawSQL("SELECT unnest(%s::bigint[])", (ids,))
-    return RawSQL("SELECT value FROM json_each(%s)", (json.dumps(ids),))
-
-
-def _select(queryset, values: dict):
-    """The queryset as SELECT <values' expressions, in order> (aliases c0, c1, …, which no model
-    field is called), and the quoted column names of `values`' keys."""
-    aliases = {f"c{i}": expression for i, expression in enumerate(values.values())}
-    return queryset.order_by().annotate(**aliases).values_list(*aliases)
-
-
-def insert_select(model, queryset) -> int:
-    """INSERT INTO model's table SELECT …: the rows are made by the database, never by Python.
-    `queryset` comes from _select(); its `_columns` are the field names. Returns the rows written."""
-    columns = ", ".join(connection.ops.quote_name(model._meta.get_field(n).column) for n in queryset._columns)
-    sql, params = queryset.query.sql_with_params()
-    table = connection.ops.quote_name(model._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {table} ({columns}) SELECT * FROM ({sql}) AS new_rows", params)  # noqa: S608
-        return cursor.rowcount
-
-
-def rows(queryset, values: dict):
-    selected = _select(queryset, values)
-    selected._columns = list(values)
-    return selected
 
 
 def _owner_role() -> Q:

@@ -112,20 +112,16 @@ def _national_is_workday(day: dt.date) -> bool:
 
 
 CALENDAR_COUNTER = "workday_overrides"
-_calendar: tuple[str, WorkCalendar] | None = None
+_calendars = None  # a core.counters.StampedCache, made on first use (it needs the app registry)
 
 
 def get_calendar() -> WorkCalendar:
     """The calendar with the local overrides, kept per process until an override changes (a
     core.Counter stamp, bumped by the signal handlers in core/apps.py)."""
-    global _calendar
-    from core import counters
+    global _calendars
+    from core.counters import StampedCache
     from core.models import WorkdayOverride
 
-    version = counters.read(CALENDAR_COUNTER)
-    cached = _calendar
-    if cached is not None and cached[0] == version:
-        return cached[1]
-    calendar = WorkCalendar(dict(WorkdayOverride.objects.values_list("date", "is_workday")))
-    _calendar = (version, calendar)
-    return calendar
+    if _calendars is None:
+        _calendars = StampedCache(CALENDAR_COUNTER, size=1)
+    return _calendars.get(None, lambda: WorkCalendar(dict(WorkdayOverride.objects.values_list("date", "is_workday"))))

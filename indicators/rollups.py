@@ -40,7 +40,7 @@ from django.db.models import Case as SqlCase
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 
-from cases.jobs import id_set, insert_select, rows
+from core.sql import id_set, insert_select, rows
 from indicators.definitions import (
     CASE_COUNTS,
     CHANNEL_COUNTS,
@@ -179,7 +179,7 @@ def _day_filter(column: str, days) -> tuple[str, list]:
 
 def _fact_part(model, day_column: str, counts: list[str], department: bool, days) -> tuple[str, list]:
     """SELECT <day>, dimensions, department, one column per count (its flag, 1 or 0) FROM facts,
-    the columns named c0, c1, … as the ORM names them in cases.jobs.rows()."""
+    the columns named c0, c1, … as the ORM names them in core.sql.rows()."""
     items = [_quoted(day_column), *(_quoted(d) for d in DIMENSIONS), _quoted("department_id") if department else "CAST(NULL AS bigint)"]
     for key in ROLLUP_COUNTS:
         indicator = INDICATORS[key]

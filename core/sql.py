@@ -1,0 +1,38 @@
+"""Set-based writes through the ORM's SQL: rows made by the database from a queryset (INSERT …
+SELECT), and a set of ids as one bound parameter. Used where thousands of rows change at once
+(the deadline sweep, cases/jobs.py; the indicator rollups, indicators/rollups.py)."""
+
+from __future__ import annotations
+
+import json
+
+from django.db import connection
+from django.db.models.expressions import RawSQL
+
+
+def id_set(ids) -> RawSQL:
+    """A subquery yielding `ids`, for `pk__in=`: one bound parameter however many ids there are."""
+    ids = [int(i) for i in ids]
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::bigint[])", (ids,))
+    return RawSQL("SELECT value FROM json_each(%s)", (json.dumps(ids),))
+
+
+def rows(queryset, values: dict):
+    """The queryset as SELECT <values' expressions, in order> — aliased c0, c1, … (no model field
+    is called that) — remembering `values`' keys as the field names the rows are for."""
+    aliases = {f"c{i}": expression for i, expression in enumerate(values.values())}
+    selected = queryset.order_by().annotate(**aliases).values_list(*aliases)
+    selected._columns = list(values)
+    return selected
+
+
+def insert_select(model, selected) -> int:
+    """INSERT INTO model's table SELECT …: the rows are made by the database, never by Python.
+    `selected` comes from rows() (or a union of them). Returns the number of rows written."""
+    columns = ", ".join(connection.ops.quote_name(model._meta.get_field(n).column) for n in selected._columns)
+    sql, params = selected.query.sql_with_params()
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table} ({columns}) SELECT * FROM ({sql}) AS new_rows", params)  # noqa: S608
+        return cursor.rowcount
