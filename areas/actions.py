@@ -22,6 +22,7 @@ from areas import geo, resolver
 from areas.choices import ALLOWED_PARENT_LEVELS, SPONSORING_LEADER_MAX_GRIDS, Duty, Level
 from areas.models import Area, Department, StaffAssignment
 from core.audit import record, snapshot
+from core.sql import lock_row
 
 UNSET = object()
 AREA_FIELDS = ["name", "level", "parent", "code", "official_code", "illustrative", "grid_level_names", "households"]
@@ -217,7 +218,7 @@ def update_area(actor, area: Area, *, name=UNSET, code=UNSET, boundary=UNSET, of
                 illustrative=UNSET, grid_level_names=UNSET, households=UNSET) -> Area:
     _require(actor, "area.change", area)
     with transaction.atomic():
-        area = Area.objects.select_for_update(of=("self",)).select_related("parent").get(pk=area.pk)
+        area = lock_row(Area.objects.select_related("parent"), area.pk)
         before = _area_snapshot(area)
         if name is not UNSET:
             name = (name or "").strip()

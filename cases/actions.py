@@ -41,6 +41,7 @@ from core.counters import StampedCache
 from core.crypto import decrypt, encrypt
 from core.images import reencode
 from core.notify import notify, send_sms
+from core.sql import lock_row
 from core.workcalendar import get_calendar
 
 WARN_FRACTION = 0.8
@@ -56,8 +57,7 @@ class CaseConflict(ValidationError):
 
 
 def _lock(case_id: int) -> Case:
-    return (Case.objects.select_for_update(of=("self",))
-            .select_related("category", "owner_area", "grid").get(pk=case_id))
+    return lock_row(Case.objects.select_related("category", "owner_area", "grid"), case_id)
 
 
 STALE_MESSAGE = gettext_lazy("Someone else acted on this case first; reload it and try again.")

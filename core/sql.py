@@ -36,3 +36,16 @@ def insert_select(model, selected) -> int:
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {table} ({columns}) SELECT * FROM ({sql}) AS new_rows", params)  # noqa: S608
         return cursor.rowcount
+
+
+def lock_row(queryset, pk):
+    """The row `pk` of `queryset`, locked FOR UPDATE, read with the queryset's joins.
+
+    The lock is taken on the table alone, then the row is read. A FOR UPDATE over joins makes
+    PostgreSQL recheck the join after waiting for another writer (EvalPlanQual) against the joined
+    rows it saw before the wait: if that writer changed the foreign key, the row silently drops out
+    and `.get()` raises DoesNotExist for a row that exists. Raises the model's DoesNotExist."""
+    model = queryset.model
+    if not model._default_manager.select_for_update().filter(pk=pk).values_list("pk", flat=True):
+        raise model.DoesNotExist(f"{model._meta.object_name} matching query does not exist.")
+    return queryset.get(pk=pk)

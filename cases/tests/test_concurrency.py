@@ -78,3 +78,44 @@ def test_two_operators_dispatching_the_same_case_one_wins(loop, photo):
     else:
         assert isinstance(loser, CaseConflict), results  # the street won; the district finds it dispatched
     assert Case.objects.get(pk=case.pk).tasks.count() == 1
+
+
+def test_a_case_taken_over_while_waiting_for_its_lock_is_still_found(loop):
+    """The district takes a street's case over (owner_area changes) while another action waits for
+    the row lock: the waiting action must get the case as it now is, not lose it."""
+    from django.db import transaction
+
+    from cases.actions import _lock
+
+    case, _ = actions.report_case(loop.worker_a11, channel="grid_worker", category_code="E0101",
+                                  description="垃圾", lon=114.07, lat=35.6)
+    actions.accept(loop.officer_a, case)
+    street = Case.objects.get(pk=case.pk).owner_area
+    district = street.parent
+    assert district is not None and district.pk != street.pk
+    updated = threading.Event()
+
+    def take_over():
+        try:
+            with transaction.atomic():
+                Case.objects.filter(pk=case.pk).update(owner_area=district, owner_level="district")
+                updated.set()
+                if connection.vendor == "postgresql":  # hold the lock until the reader waits on it
+                    with connection.cursor() as cursor:
+                        for _ in range(200):
+                            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                                           " AND datname = current_database()")
+                            if cursor.fetchone()[0]:
+                                break
+                            threading.Event().wait(0.02)
+        finally:
+            connection.close()
+
+    writer = threading.Thread(target=take_over)
+    writer.start()
+    assert updated.wait(10)
+    with transaction.atomic():
+        locked = _lock(case.pk)
+    writer.join(10)
+    assert locked.owner_area_id == district.pk
+    assert locked.owner_area.pk == district.pk
