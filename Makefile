@@ -49,10 +49,10 @@ lint: install-dev
 	$(BIN)/python manage.py makemigrations --check --dry-run -v1
 
 test-sqlite: install-dev translations
-	$(BIN)/python -m pytest -q -m "not browser"
+	$(BIN)/python -m pytest -q -m "not browser" --durations=15
 
 test-postgres: install-dev translations system-deps
-	scripts/with-postgres.sh $(BIN)/python -m pytest -q -m "not browser"
+	scripts/with-postgres.sh $(BIN)/python -m pytest -q -m "not browser" --durations=15
 
 test-browser: install-dev translations system-deps
 	$(BIN)/python -m pytest -q -m browser tests/browser

@@ -18,7 +18,8 @@ The limiter fails open: if the database cannot count (locked, unavailable), the 
 through and a warning is logged, so the limiter never turns into a 5xx of its own.
 
 The client is `REMOTE_ADDR`, as everywhere in gridgov (docs/permissions.md); behind a reverse
-proxy that is the proxy's address, see docs/deployment.md.
+proxy listed in TRUSTED_PROXIES, core.middleware.TrustedProxyMiddleware has put the client's
+address there (docs/deployment.md).
 """
 
 from __future__ import annotations
@@ -78,7 +79,8 @@ def parse_rate(value) -> Rate | None:
 
 
 def client_ip(request: HttpRequest) -> str:
-    """Only REMOTE_ADDR: X-Forwarded-For is chosen by the client and never trusted."""
+    """REMOTE_ADDR (the client behind a trusted proxy: TrustedProxyMiddleware); never a header the
+    client chose."""
     return request.META.get("REMOTE_ADDR") or "unknown"
 
 

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "core.middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -136,8 +137,14 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# The client address is REMOTE_ADDR. Behind a reverse proxy, list the proxy's addresses or networks
+# in TRUSTED_PROXIES (comma-separated, e.g. "127.0.0.1,10.0.0.0/8"): for requests from them only,
+# core.middleware.TrustedProxyMiddleware takes the client from X-Forwarded-For (rightmost untrusted
+# hop) and puts it in REMOTE_ADDR, for the audit log, the rate limits and axes alike.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
+
 # Login security: 5 failures lock the account (by username, whatever the client address claims)
-# for 15 minutes. The client address is only ever REMOTE_ADDR: X-Forwarded-For is not trusted.
+# for 15 minutes.
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = ["username"]
