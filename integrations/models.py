@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.crypto import decrypt
 from core.querysets import RestrictedQuerySet
-from integrations.choices import DeliveryState, EndpointKind, EventType
+from integrations.choices import DELIVERY_COLORS, DeliveryState, EndpointKind, EventType
 
 
 class EndpointQuerySet(RestrictedQuerySet):
@@ -148,6 +148,10 @@ class Delivery(models.Model):
 
     def get_absolute_url(self):
         return reverse("integrations:delivery", args=[self.pk])
+
+    @property
+    def color(self) -> str:
+        return DELIVERY_COLORS.get(self.state, "")
 
 
 class DeliveryAttempt(models.Model):
