@@ -73,14 +73,15 @@ def backoff_seconds(attempts: int) -> float:
     return min(base, settings.WEBHOOK_RETRY_MAX_SECONDS) * (1 + random.random() * 0.2)
 
 
-def claim(now=None) -> tuple[Delivery, str] | None:
-    """Claim the oldest due delivery; returns it (with event and endpoint) and the claim token."""
+def claim(now=None, exclude=()) -> tuple[Delivery, str] | None:
+    """Claim the oldest due delivery (not one of `exclude`, those this pass has tried already);
+    returns it (with event and endpoint) and the claim token."""
     now = now or timezone.now()
     active = WebhookEndpoint.objects.filter(is_active=True).values("id")
     with transaction.atomic():
         due = (Delivery.objects.filter(endpoint_id__in=active, next_attempt_at__lte=now)
                .filter(Q(state=DeliveryState.PENDING) | Q(state=DeliveryState.IN_FLIGHT, claimed_until__lt=now))
-               .order_by("next_attempt_at", "id"))
+               .exclude(pk__in=list(exclude)).order_by("next_attempt_at", "id"))
         pk = due.select_for_update(skip_locked=True).values_list("id", flat=True).first()
         if pk is None:
             return None
@@ -157,13 +158,16 @@ def record(delivery: Delivery, token: str, outcome: Outcome, started_at, now=Non
 
 
 def deliver_due(limit: int = 100, now=None) -> dict:
-    """Work through up to `limit` due deliveries, one at a time; returns what happened."""
+    """Work through up to `limit` due deliveries, one at a time, each at most once per pass;
+    returns what happened."""
     counts = {"delivered": 0, "retrying": 0, "failed": 0}
+    tried: list[int] = []
     for _ in range(limit):
-        claimed = claim(now)
+        claimed = claim(now, tried)
         if claimed is None:
             break
         delivery, token = claimed
+        tried.append(delivery.pk)
         started_at = timezone.now()
         outcome = send(delivery)
         result = record(delivery, token, outcome, started_at)
