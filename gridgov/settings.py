@@ -279,3 +279,8 @@ WEBHOOK_RETRY_BASE_SECONDS = int(os.environ.get("WEBHOOK_RETRY_BASE_SECONDS", "3
 WEBHOOK_RETRY_MAX_SECONDS = int(os.environ.get("WEBHOOK_RETRY_MAX_SECONDS", "3600"))
 WEBHOOK_INTERVAL_SECONDS = int(os.environ.get("WEBHOOK_INTERVAL_SECONDS", "5"))
 HOTLINE_MAX_SKEW_SECONDS = int(os.environ.get("HOTLINE_MAX_SKEW_SECONDS", "300"))
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update({
+    "DeliveryStateEnum": "integrations.choices.DeliveryState",
+    "EndpointKindEnum": "integrations.choices.EndpointKind",
+    "WebhookEventTypeEnum": "integrations.choices.EventType",
+})
