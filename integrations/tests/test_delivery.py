@@ -129,3 +129,20 @@ def test_a_disabled_endpoint_gets_nothing_until_enabled(hooks, receiver):
     actions.set_endpoint_active(None, endpoint, True)
     assert deliver_due() == {"delivered": 1, "retrying": 0, "failed": 0}
     assert json.loads(receiver.requests[0]["body"])["type"] == "case.filed"
+
+
+def test_the_background_job_delivers_and_requeues_once(hooks, receiver, settings):
+    from django.core.management import call_command
+    from django_tasks_db.models import DBTaskResult
+
+    from integrations.tasks import deliver_webhooks_task
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    make_endpoint(hooks.district, receiver.url, event_types=["case.filed"])
+    filed_case(hooks)
+    call_command("deliver_webhooks", "--enqueue", stdout=None)
+    call_command("deliver_webhooks", "--enqueue", stdout=None)  # every serve does; one chain only
+    assert DBTaskResult.objects.filter(status="READY").count() == 1
+    assert deliver_webhooks_task.call(reschedule=True)["delivered"] == 1
+    assert Delivery.objects.get().state == "delivered" and len(receiver.requests) == 1
+    assert DBTaskResult.objects.filter(status="READY").count() == 2  # and the next run, queued for later

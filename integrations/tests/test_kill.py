@@ -43,11 +43,11 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_records_each_delivery_once(
     worker = subprocess.Popen([sys.executable, "manage.py", "deliver_webhooks", "--once"], cwd=ROOT, env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # a loaded machine starts Django slowly
         while len(receiver.requests) < 3 and time.monotonic() < deadline and worker.poll() is None:
             time.sleep(0.02)
         time.sleep(0.2)  # mid-request
-        assert worker.poll() is None, worker.communicate()
+        assert worker.poll() is None and len(receiver.requests) >= 3, (worker.poll(), len(receiver.requests))
         os.kill(worker.pid, signal.SIGKILL)
     finally:
         worker.wait(10)
