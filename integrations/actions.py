@@ -177,7 +177,7 @@ def receive_hotline_order(endpoint: WebhookEndpoint, order: dict) -> tuple[Hotli
     digest = order_hash(order)
     number = order["order_number"]
 
-    def existing() -> tuple[HotlineOrder, bool]:
+    def existing() -> tuple[HotlineOrder, bool] | None:
         found = (HotlineOrder.objects.select_related("case")
                  .filter(district_code=endpoint.district_code, order_number=number).first())
         if found is None:

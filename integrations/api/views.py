@@ -23,7 +23,6 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.scope import get_scope
 from areas.models import Area
 from core.api.views import RestrictedViewSetMixin
 from integrations import actions
@@ -205,7 +204,3 @@ class HotlineOrderView(APIView):
         return Response({"order_number": order.order_number, "case_number": case.number,
                          "tracking_code": case.tracking_code, "state": case.state, "created": created},
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
-
-
-def can_manage(user) -> bool:
-    return get_scope(user).can(CAPABILITY)
