@@ -42,6 +42,7 @@ CAPABILITIES = {
     "registry.unmask": _("unmask personal data, with a stated purpose"),
     "registry.export": _("export the registry to Excel"),
     "registry.change": _("edit and import the registry"),
+    "integration.change": _("manage webhooks and the 12345 bridge, read their delivery log"),
 }
 
 _REGISTRY_FULL = {"registry.view", "registry.places", "registry.sensitive", "registry.unmask", "registry.export",
@@ -62,3 +63,7 @@ ROLE_CAPABILITIES: dict[str, set[str]] = {
     # organizations, components) but no people: no id number, phone or special-group tag
     Role.DEPARTMENT_HANDLER: {"view", "case.task", "registry.places"},
 }
+
+# Webhooks and the 12345 bridge (integrations/): the district's administrators and command center.
+ROLE_CAPABILITIES[Role.SYSTEM_ADMIN].add("integration.change")
+ROLE_CAPABILITIES[Role.DISTRICT_COMMAND].add("integration.change")

@@ -43,6 +43,7 @@ from core.images import reencode
 from core.notify import notify, send_sms
 from core.sql import lock_row
 from core.workcalendar import get_calendar
+from integrations import outbox
 
 WARN_FRACTION = 0.8
 
@@ -107,6 +108,8 @@ def _event(case: Case, name: str, from_state: str, actor, role: str, note: str =
     )
     record(actor, f"case.{name}", case, before={"state": from_state}, after={"state": case.state, "version": case.version},
            note=note[:500] if note else "")
+    # webhooks and the 12345 bridge: outbox rows in this same transaction, sent after commit
+    outbox.on_case_event(case, name, from_state, note, data=data, public=public)
     return event
 
 
@@ -358,6 +361,8 @@ def report_case(
             for content in after_contents:
                 _save_content(case, event, content, PhotoKind.AFTER)
             record(case.reporter, "case.report", case, after={"state": case.state, "channel": channel})
+            if self_resolved:
+                outbox.on_case_event(case, "self_resolve", "", description)
             if not self_resolved:
                 notify(owners_of(owner), "case.reported", _("New case %(number)s: %(category)s")
                        % {"number": case.number, "category": category.name}, _url(case), case)

@@ -45,6 +45,7 @@ from cases.workflow import OWNER_ROLES
 from core.models import AuditLog, Notification
 from core.notify import notify
 from core.sql import id_set, insert_select, rows
+from integrations.outbox import write_overdue
 
 _STATES = [str(s) for s in TIMED_STATES]
 # the states are constants of the code, written into the SQL as literals
@@ -201,6 +202,8 @@ def sweep_deadlines(now=None) -> dict:
             _notifications(overdue_ids, "case.overdue", _("Case %(number)s is overdue."),
                            _("%(count)d cases are overdue: %(numbers)s"), now, escalated=True)
             escalated = _escalate(overdue_ids)
+            # webhook subscribers of "case.overdue": set-based, nothing written without subscribers
+            write_overdue(overdue_ids, now)
     return {"warned": len(warned_ids), "overdue": len(overdue_ids), "escalated": escalated}
 
 

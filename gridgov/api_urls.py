@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from accounts.api import views as accounts_api
 from areas.api import views as areas_api
 from cases.api import views as cases_api
+from integrations.api import views as integrations_api
 from registry.api import views as registry_api
 
 router = DefaultRouter()
@@ -19,6 +20,8 @@ router.register("residents", registry_api.PersonViewSet, basename="resident")
 router.register("households", registry_api.HouseholdViewSet, basename="household")
 router.register("dwellings", registry_api.DwellingViewSet, basename="dwelling")
 router.register("organizations", registry_api.OrganizationViewSet, basename="organization")
+router.register("webhooks", integrations_api.WebhookEndpointViewSet, basename="webhook")
+router.register("webhook-deliveries", integrations_api.WebhookDeliveryViewSet, basename="webhookdelivery")
 
 urlpatterns = [
     path("auth/token/", accounts_api.TokenView.as_view(), name="api-token"),
@@ -26,5 +29,6 @@ urlpatterns = [
     path("force-list/", areas_api.ForceListView.as_view(), name="api-force-list"),
     path("rate/", cases_api.RateView.as_view(), name="api-rate"),
     path("", include("indicators.api.urls")),
+    path("hotline/<str:district>/orders/", integrations_api.HotlineOrderView.as_view(), name="api-hotline-orders"),
     *router.urls,
 ]

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "open311",
     "indicators",
     "web",
+    "integrations",
 ]
 
 MIDDLEWARE = [
@@ -274,3 +275,19 @@ SWEEP_INTERVAL_SECONDS = int(os.environ.get("SWEEP_INTERVAL_SECONDS", "60"))
 # the database, so all worker processes share them (core/ratelimit.py).
 RATE_LIMIT_PUBLIC = os.environ.get("RATE_LIMIT_PUBLIC", "30/m")  # QR report POST, tracking page, Open311 tokens
 RATE_LIMIT_OPEN311 = os.environ.get("RATE_LIMIT_OPEN311", "60/m")  # Open311 POST, per address and per key
+
+# Webhooks and the 12345 bridge (integrations/, docs/webhooks.md): the delivery worker's request
+# timeout, lease on a claimed delivery, attempts before "failed", first retry delay (doubling, with
+# jitter, capped at WEBHOOK_RETRY_MAX_SECONDS) and how often the recurring job runs.
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "5"))
+WEBHOOK_LEASE_SECONDS = int(os.environ.get("WEBHOOK_LEASE_SECONDS", "60"))
+WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "8"))
+WEBHOOK_RETRY_BASE_SECONDS = int(os.environ.get("WEBHOOK_RETRY_BASE_SECONDS", "30"))
+WEBHOOK_RETRY_MAX_SECONDS = int(os.environ.get("WEBHOOK_RETRY_MAX_SECONDS", "3600"))
+WEBHOOK_INTERVAL_SECONDS = int(os.environ.get("WEBHOOK_INTERVAL_SECONDS", "5"))
+HOTLINE_MAX_SKEW_SECONDS = int(os.environ.get("HOTLINE_MAX_SKEW_SECONDS", "300"))
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update({
+    "DeliveryStateEnum": "integrations.choices.DeliveryState",
+    "EndpointKindEnum": "integrations.choices.EndpointKind",
+    "WebhookEventTypeEnum": "integrations.choices.EventType",
+})

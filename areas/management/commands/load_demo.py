@@ -92,6 +92,9 @@ class Command(BaseCommand):
         if not options["no_registry"]:
             self.stdout.write("")
             call_command("load_demo_registry", "--district", district.code, stdout=self.stdout, stderr=self.stderr)
+        # webhooks and the 12345 bridge, after the demo cases (which therefore write no outbox events)
+        self.stdout.write("")
+        call_command("load_demo_integrations", "--district", district.code, stdout=self.stdout, stderr=self.stderr)
 
 
 class _WithKey:
