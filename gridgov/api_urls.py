@@ -26,5 +26,6 @@ urlpatterns = [
     path("force-list/", areas_api.ForceListView.as_view(), name="api-force-list"),
     path("rate/", cases_api.RateView.as_view(), name="api-rate"),
     path("", include("indicators.api.urls")),
+    path("", include("earlywarning.api.urls")),
     *router.urls,
 ]
