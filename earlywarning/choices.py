@@ -9,9 +9,9 @@ class WarningKind(models.TextChoices):
 
 
 class WarningState(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", _("To review")
     ACKNOWLEDGED = "acknowledged", _("Acknowledged")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", _("Warning closed")
 
 
 ACTIVE_STATES = [WarningState.OPEN, WarningState.ACKNOWLEDGED]
