@@ -15,4 +15,5 @@ urlpatterns = [
     path("dashboard/feed/", dashboard.feed, name="dashboard-feed"),
     path("<slug:kind>/", views.assessment, name="assessment-kind"),
     path("<slug:kind>/export.xlsx", views.export, name="export"),
+    path("<slug:kind>/report.pdf", views.export_pdf, name="export-pdf"),
 ]
