@@ -202,16 +202,16 @@ WHERE c.id BETWEEN %(lo)s AND %(hi)s AND c.dispatched_at IS NOT NULL
 EVENT_SQL = """
 INSERT INTO cases_caseevent (case_id, task_id, action, from_state, to_state, actor_id, actor_role, department_id,
                              note, data, public, created_at)
-SELECT t.case_id, t.id, 'approve_extension', t.state, t.state, NULL, 'district_command', NULL, '', '{"hours": 8}',
-       false, t.created_at + interval '30 minutes'
+SELECT t.case_id, t.id, 'approve_extension', t.state, t.state, NULL::bigint, 'district_command', NULL::bigint, '',
+       '{"hours": 8}'::jsonb, false, t.created_at + interval '30 minutes'
 FROM cases_casetask t WHERE t.case_id BETWEEN %(lo)s AND %(hi)s AND t.state <> 'returned' AND random() < 0.04
 UNION ALL
-SELECT c.id, NULL, 'overdue', 'reported', 'reported', NULL, 'system', NULL, '',
+SELECT c.id, NULL::bigint, 'overdue', 'reported', 'reported', NULL::bigint, 'system', NULL::bigint, '',
        json_build_object('escalated_to', a.parent_id)::jsonb, false, c.created_at + interval '2 hours'
 FROM cases_case c JOIN areas_area a ON a.id = c.grid_id
 WHERE c.id BETWEEN %(lo)s AND %(hi)s AND c.state <> 'reported' AND random() < 0.04
 UNION ALL
-SELECT c.id, NULL, 'escalate', 'accepted', 'accepted', NULL, 'grid_chief', NULL, '需上级协调',
+SELECT c.id, NULL::bigint, 'escalate', 'accepted', 'accepted', NULL::bigint, 'grid_chief', NULL::bigint, '需上级协调',
        json_build_object('to_level', CASE WHEN random() < 0.3 THEN 'street' ELSE 'community' END, 'to_area', 'x')::jsonb,
        true, c.accepted_at + interval '10 minutes'
 FROM cases_case c
