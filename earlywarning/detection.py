@@ -292,6 +292,8 @@ def _write_keys(batch, Open311Request) -> int:
 def find_repeat_reporters(now: dt.datetime, rules: Rules) -> list[Finding]:
     start = now - dt.timedelta(days=rules.repeat_days)
     fill_reporter_keys(start, now)
+    # keys older than the window are never read again: the table stays the size of one window
+    ReporterKey.objects.filter(created_at__lt=start - dt.timedelta(days=1)).delete()
     keyed = ReporterKey.objects.filter(created_at__gte=start, created_at__lt=now).exclude(key="")
     repeated = (keyed.values("key").annotate(n=Count("case_id"))
                 .filter(n__gte=min(rules.repeat_min, rules.repeat_same_place_min)).values("key"))

@@ -97,7 +97,8 @@ class ReporterKey(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["key", "created_at"], name="reporterkey_key_created",
-                                condition=~Q(key=""))]
+                                condition=~Q(key="")),
+                   models.Index(fields=["created_at"], name="reporterkey_created")]  # the window, the purge
 
     def __str__(self):
         return f"{self.case_id}: {self.key[:8]}"
