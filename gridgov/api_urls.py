@@ -30,5 +30,6 @@ urlpatterns = [
     path("rate/", cases_api.RateView.as_view(), name="api-rate"),
     path("", include("indicators.api.urls")),
     path("hotline/<str:district>/orders/", integrations_api.HotlineOrderView.as_view(), name="api-hotline-orders"),
+    path("", include("earlywarning.api.urls")),
     *router.urls,
 ]

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "registry",
     "open311",
     "indicators",
+    "earlywarning",
     "web",
     "integrations",
 ]

@@ -8,6 +8,7 @@ urlpatterns = [
     path("areas/", include("areas.urls")),
     path("cases/", include("cases.urls")),
     path("assessment/", include("indicators.urls")),
+    path("warnings/", include("earlywarning.urls")),
     path("registry/", include("registry.excel_urls")),
     path("registry/", include("registry.urls")),
     path("", include("cases.public_urls")),

@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q
-from django.db.models.functions import TruncDate
-from django.http import JsonResponse
+from django.db.models import Avg, Count, F, Min, Q
+from django.db.models.functions import Floor, TruncDate
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -30,6 +30,10 @@ POINT_CAP = 2000
 FEED_SIZE = 10
 TOP_OVERDUE = 10
 MAIN_INDICATORS = ("on_time_closure_rate", "closure_rate", "satisfaction_rate", "in_grid_resolution_rate")
+DEPARTMENT_INDICATORS = ("on_time_handling_rate", "handling_rate", "rework_rate", "return_rate", "extension_rate",
+                         "satisfaction_rate")
+BUCKET_CAP = 4000
+WARNING_CAP = 200
 LAST_30 = "30d"
 
 
@@ -241,6 +245,93 @@ def feed_data(view: View) -> dict:
     return {"newest": newest, "overdue": overdue}
 
 
+def bucket_size(zoom: int) -> float:
+    """The cell width in degrees at a web-map zoom level: a quarter of a 256-pixel tile (64 px)."""
+    zoom = max(0, min(int(zoom), 20))
+    return 90.0 / (2 ** zoom)
+
+
+def parse_bbox(text: str):
+    """"west,south,east,north" in degrees, or None when malformed."""
+    try:
+        west, south, east, north = (float(v) for v in (text or "").split(","))
+    except ValueError:
+        return None
+    if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
+        return None
+    return west, south, east, north
+
+
+def buckets_data(view: View, bbox, zoom: int, what: str) -> dict:
+    """Case points aggregated in square cells (bucket_size(zoom) degrees) inside the bbox: per cell
+    the count, the mean position and, for a cell of one case, that case. `what`: "open" (the open
+    cases, the clusters) or "reports" (the period's reports, the hot-spot layer). One GROUP BY in
+    the database whatever the number of cases; the biggest BUCKET_CAP cells are returned."""
+    size = bucket_size(zoom)
+    if what == "reports":
+        start, end = view.period.bounds()
+        cases = view.cases.filter(created_at__gte=start, created_at__lt=end)
+    else:
+        cases = view.open_cases()
+    west, south, east, north = bbox
+    cases = cases.filter(lon__gte=west, lon__lte=east, lat__gte=south, lat__lte=north)
+    rows = list(cases.order_by().annotate(cx=Floor(F("lon") / size), cy=Floor(F("lat") / size))
+                .values("cx", "cy").annotate(n=Count("id"), lon=Avg("lon"), lat=Avg("lat"), first=Min("id"))
+                .order_by("-n", "cx", "cy")[:BUCKET_CAP])
+    buckets = []
+    for r in rows:
+        item = {"lon": round(r["lon"], 6), "lat": round(r["lat"], 6), "n": r["n"]}
+        if r["n"] == 1:
+            item["url"] = reverse("cases:detail", args=[r["first"]])
+        buckets.append(item)
+    return {"zoom": int(zoom), "cell": size, "what": what, "buckets": buckets,
+            "total": sum(b["n"] for b in buckets), "capped": len(rows) >= BUCKET_CAP}
+
+
+def warnings_data(view: View) -> list[dict]:
+    """The active early warnings in the area shown (scoped like the cases: case.view)."""
+    from earlywarning.selectors import as_feature, visible_warnings
+
+    warnings = visible_warnings(view.user, area=view.area)
+    if view.category is not None:
+        warnings = warnings.filter(Q(category__parent=view.category) | Q(category__isnull=True))
+    return [as_feature(w) for w in warnings[:WARNING_CAP]]
+
+
+def department_data(view: View) -> list[dict]:
+    """For a department handler: per department of theirs, the period's task indicators (on-time
+    handling, handling, rework, return, extension, satisfaction) and the overdue open tasks. Never
+    another department's."""
+    from areas.models import Department
+    from cases.choices import OPEN_TASK_STATES
+    from cases.models import CaseTask
+    from indicators.definitions import INDICATORS
+
+    own = get_scope(view.user).departments_for("case.task")
+    if not own or get_scope(view.user).is_superuser:
+        return []
+    out = []
+    for department in Department.objects.filter(pk__in=own).order_by("code"):
+        values = compute(ScopeFilter(department=department, category=view.category), view.period)
+        tasks = CaseTask.objects.filter(department=department, state__in=OPEN_TASK_STATES)
+        if view.category is not None:
+            tasks = tasks.filter(case__category__parent=view.category)
+        overdue = tasks.filter(due_at__lte=view.now)
+        out.append({
+            "code": department.code, "name": department.name,
+            "indicators": [{"key": key, "label": str(INDICATORS[key].label), "value": values.get(key),
+                            "display": as_display(key, values.get(key))} for key in DEPARTMENT_INDICATORS],
+            "counts": {"tasks_due": values.get("tasks_due", 0), "tasks_on_time": values.get("tasks_on_time", 0),
+                       "tasks_reworked": values.get("tasks_reworked", 0), "open": tasks.count(),
+                       "overdue": overdue.count()},
+            "overdue": [{"number": t.case.number, "category": t.case.category.name,
+                         "due_at": timezone.localtime(t.due_at).strftime("%Y-%m-%d %H:%M"),
+                         "url": t.case.get_absolute_url()}
+                        for t in overdue.select_related("case", "case__category").order_by("due_at", "id")[:TOP_OVERDUE]],
+        })
+    return out
+
+
 # --- the views ---------------------------------------------------------------------------------
 
 
@@ -248,20 +339,25 @@ def feed_data(view: View) -> dict:
 def dashboard(request):
     view = View(request)
     stats = stats_data(view)
+    warnings = warnings_data(view)
     config = {
         "areasUrl": reverse("indicators:dashboard-areas") + "?" + view.query(),
         "pointsUrl": reverse("indicators:dashboard-points") + "?" + view.query(),
+        "bucketsUrl": reverse("indicators:dashboard-buckets") + "?" + view.query(),
+        "warnings": warnings,
         "metric": view.metric,
         "labels": {"open": _("Open cases"), "overdue": _("Overdue cases"), "reports": _("Reports"),
                    "closed": _("Closed"), "loading": _("Loading…"), "failed": _("The map could not be loaded."),
-                   "cases": _("cases")},
+                   "cases": _("cases"), "clusters": _("Open cases (clustered)"), "heat": _("Hot spots (reports)"),
+                   "warnings": _("Early warnings"), "areas": _("Areas")},
     }
     today = timezone.localdate()
     return render(request, "indicators/dashboard.html", {
         "view": view, "stats": stats, "config": config, "breadcrumb": view.breadcrumb(),
         "majors": Category.objects.filter(parent__isnull=True, is_active=True).order_by("kind", "code"),
         "feed": feed_data(view), "feed_url": reverse("indicators:dashboard-feed") + "?" + view.query(),
-        "this_month": f"{today.year:04d}-{today.month:02d}",
+        "this_month": f"{today.year:04d}-{today.month:02d}", "warnings": warnings[:10],
+        "warning_total": len(warnings), "departments": department_data(view),
     })
 
 
@@ -273,6 +369,25 @@ def areas_geojson(request):
 @login_required
 def points(request):
     return JsonResponse(points_data(View(request)))
+
+
+@login_required
+def buckets(request):
+    view = View(request)
+    bbox = parse_bbox(request.GET.get("bbox", ""))
+    try:
+        zoom = int(request.GET.get("zoom", "12"))
+    except ValueError:
+        zoom = -1
+    if bbox is None or not 0 <= zoom <= 20:
+        return HttpResponseBadRequest(_("bbox must be west,south,east,north in degrees and zoom 0 to 20."))
+    what = "reports" if request.GET.get("what") == "reports" else "open"
+    return JsonResponse(buckets_data(view, bbox, zoom, what))
+
+
+@login_required
+def warnings_json(request):
+    return JsonResponse({"warnings": warnings_data(View(request))})
 
 
 @login_required

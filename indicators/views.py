@@ -12,6 +12,7 @@ from django.shortcuts import render
 
 from areas.models import Area
 from indicators import export as xlsx
+from indicators import pdf
 from indicators.assessment import KINDS, available_kinds, ranking
 from indicators.forms import PeriodForm, default_period, period_choices
 from indicators.scores import BOTTOM_UP
@@ -63,3 +64,13 @@ def export(request, kind: str):
         raise Http404
     content, name = xlsx.workbook(request.user, ranking(request.user, kind, period, within))
     return FileResponse(io.BytesIO(content), as_attachment=True, filename=name, content_type=xlsx.XLSX)
+
+
+@login_required
+def export_pdf(request, kind: str):
+    """The printable PDF report with its charts (audited like the .xlsx)."""
+    kinds, kind, form, period, within = _chosen(request, kind)
+    if form.errors:
+        raise Http404
+    content, name = pdf.report(request.user, ranking(request.user, kind, period, within))
+    return FileResponse(io.BytesIO(content), as_attachment=True, filename=name, content_type=pdf.PDF)

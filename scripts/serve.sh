@@ -11,5 +11,6 @@ trap 'kill $worker 2>/dev/null || true' EXIT INT TERM
 "$BIN/python" manage.py sweep_deadlines --enqueue >/dev/null
 "$BIN/python" manage.py update_rollups --enqueue >/dev/null
 "$BIN/python" manage.py deliver_webhooks --enqueue >/dev/null
+"$BIN/python" manage.py detect_warnings --enqueue >/dev/null
 "$BIN/gunicorn" gridgov.wsgi:application --bind "127.0.0.1:$PORT" --workers "$WORKERS" \
   --access-logfile - --log-level warning

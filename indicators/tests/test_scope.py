@@ -58,3 +58,33 @@ def test_assessment_pages_and_exports_are_scoped(loop, client, persona):
                 assert status == 200, (persona, url, status)
             else:
                 assert status == 404, (persona, url, status)
+
+
+DASHBOARD_ENDPOINTS = ("dashboard", "dashboard-areas", "dashboard-points", "dashboard-stats", "dashboard-feed",
+                       "dashboard-buckets", "dashboard-warnings")
+
+
+@pytest.mark.parametrize("persona", ["handler_cg", "handler_bcg"])
+def test_department_handlers_on_every_dashboard_endpoint(loop, client, api, persona):
+    """A department handler covers no area: every dashboard endpoint answers without an area and
+    shows no area, no area rates and no warnings; every area is a 404; the indicator API gives
+    their own department by default and refuses the other one."""
+    from django.urls import reverse
+
+    client.force_login(loop.users[persona])
+    for name in DASHBOARD_ENDPOINTS:
+        url = reverse(f"indicators:{name}")
+        params = {"bbox": "113,35,115,37", "zoom": "10"} if name == "dashboard-buckets" else {}
+        assert client.get(url, params).status_code == 200, name
+        for code in sorted(ALL):
+            assert client.get(url, {**params, "area": code}).status_code == 404, (name, code)
+    assert client.get(reverse("indicators:dashboard-areas")).json()["features"] == []
+    assert client.get(reverse("indicators:dashboard-stats")).json()["indicators"] == []
+    assert client.get(reverse("indicators:dashboard-warnings")).json()["warnings"] == []
+    page = client.get(reverse("indicators:dashboard"))
+    assert [d["code"] for d in page.context["departments"]] == sorted(DEPARTMENTS[persona])
+    other = ({"410611-CG", "410611002-CG"} - DEPARTMENTS[persona]).pop()
+    assert f'id="dash-department-{other}"' not in page.content.decode()
+    answer = api(persona).get("/api/indicators/", {"period": "2026-11"})
+    assert answer.status_code == 200 and answer.json()["scope"]["department"]["code"] in DEPARTMENTS[persona]
+    assert api(persona).get("/api/indicators/", {"department": other, "period": "2026-11"}).status_code == 404

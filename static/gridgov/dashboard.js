@@ -51,19 +51,72 @@
       });
       if (layer.getBounds().isValid()) map.fitBounds(layer.getBounds(), { padding: [12, 12] });
       container.dataset.state = "ready";
-      return fetchJson(config.pointsUrl);
-    }).then((data) => {
-      if (!data) return;
-      const group = L.layerGroup();
-      data.points.forEach((pt) => {
-        L.circleMarker([pt.lat, pt.lon], { radius: 4, weight: 1, color: "#333", fillColor: COLORS[pt.light] || COLORS.none, fillOpacity: 0.9 })
-          .bindTooltip(pt.n + " " + pt.label).on("click", () => { window.location.href = pt.url; }).addTo(group);
-      });
-      group.addTo(map);
+      initLayers(map, config);
     }).catch(() => {
       status.textContent = config.labels.failed;
       container.dataset.state = "failed";
     });
+  }
+
+  const WARN_COLORS = { cluster: "#d9480f", rise: "#c2255c", repeat_reporter: "#5f3dc4" };
+
+  /* Open cases clustered and the hot-spot (heat) layer: both read the server's per-cell counts for
+   * the visible bbox at the current zoom (dashboard/buckets.json), so the browser never holds more
+   * than a few thousand cells however many cases there are. Early warnings: circles of their radius. */
+  function initLayers(map, config) {
+    const clusters = L.layerGroup().addTo(map);
+    const heat = L.heatLayer ? L.heatLayer([], { radius: 25, blur: 18, minOpacity: 0.3 }) : L.layerGroup();
+    const warnings = L.layerGroup().addTo(map);
+    (config.warnings || []).forEach((w) => {
+      if (w.lat === null || w.lon === null) return;
+      L.circle([w.lat, w.lon], { radius: w.radius_m || 100, color: WARN_COLORS[w.kind] || "#d9480f", weight: 2, fillOpacity: 0.15 })
+        .bindTooltip(w.kind_label + " · " + w.category + " · " + w.count)
+        .on("click", () => { window.location.href = w.url; }).addTo(warnings);
+    });
+    const overlays = {};
+    overlays[config.labels.clusters] = clusters;
+    overlays[config.labels.heat] = heat;
+    overlays[config.labels.warnings] = warnings;
+    L.control.layers(null, overlays, { collapsed: false }).addTo(map);
+    function url(what) {
+      const b = map.getBounds();
+      const bbox = [Math.max(-180, b.getWest()), Math.max(-90, b.getSouth()), Math.min(180, b.getEast()), Math.min(90, b.getNorth())]
+        .map((v) => v.toFixed(6)).join(",");
+      return config.bucketsUrl + "&what=" + what + "&zoom=" + Math.round(map.getZoom()) + "&bbox=" + bbox;
+    }
+    function drawClusters() {
+      if (!map.hasLayer(clusters)) return;
+      fetchJson(url("open")).then((data) => {
+        clusters.clearLayers();
+        data.buckets.forEach((b) => {
+          if (b.n === 1) {
+            L.circleMarker([b.lat, b.lon], { radius: 5, weight: 1, color: "#333", fillColor: "#1971c2", fillOpacity: 0.9 })
+              .on("click", () => { window.location.href = b.url; }).addTo(clusters);
+            return;
+          }
+          const size = Math.round(22 + 8 * Math.log10(b.n));
+          L.marker([b.lat, b.lon], { icon: L.divIcon({ className: "bucket-icon", html: String(b.n), iconSize: [size, size] }), title: b.n + " " + config.labels.cases })
+            .on("click", () => map.setView([b.lat, b.lon], Math.min(map.getZoom() + 2, 19))).addTo(clusters);
+        });
+        map.getContainer().dataset.buckets = String(data.buckets.length);
+      }).catch(() => {});
+    }
+    function drawHeat() {
+      if (!map.hasLayer(heat) || !heat.setLatLngs) return;
+      fetchJson(url("reports")).then((data) => {
+        const max = Math.max(1, ...data.buckets.map((b) => b.n));
+        heat.setOptions({ max: max });
+        heat.setLatLngs(data.buckets.map((b) => [b.lat, b.lon, b.n]));
+      }).catch(() => {});
+    }
+    let timer = null;
+    function refresh() {
+      clearTimeout(timer);
+      timer = setTimeout(() => { drawClusters(); drawHeat(); }, 150);
+    }
+    map.on("moveend", refresh);
+    map.on("overlayadd", refresh);
+    refresh();
   }
 
   function chart(id, option) {

@@ -26,6 +26,13 @@ def test_the_dashboard_draws_its_map_and_charts_and_drills_down(live_loop, sessi
     page.wait_for_selector("#dash-map .leaflet-interactive")  # the streets, drawn
     page.wait_for_selector("#chart-trend canvas")
     page.wait_for_selector("#chart-categories canvas")
+    # the open cases drawn as server-side buckets (two cells: grid A1-1's two cases, B1-1's one),
+    # the layer switch, the hot-spot layer switched on without errors
+    page.wait_for_selector("#dash-map[data-buckets]")
+    assert int(page.get_attribute("#dash-map", "data-buckets")) >= 1
+    assert page.locator(".bucket-icon").count() + page.locator("#dash-map path.leaflet-interactive").count() >= 2
+    page.locator(".leaflet-control-layers-overlays input").nth(1).check()
+    page.wait_for_selector("#dash-map canvas.leaflet-heatmap-layer")
     areas = page.inner_text("#dash-areas")
     assert "甲街道" in areas and "乙街道" in areas
     assert "2" in page.inner_text("#dash-lights") or "3" in page.inner_text("#dash-lights")

@@ -95,6 +95,12 @@ class Command(BaseCommand):
         # webhooks and the 12345 bridge, after the demo cases (which therefore write no outbox events)
         self.stdout.write("")
         call_command("load_demo_integrations", "--district", district.code, stdout=self.stdout, stderr=self.stderr)
+        if not options["no_cases"]:
+            from earlywarning.demo import load_demo_warnings
+
+            found = load_demo_warnings(district)
+            self.stdout.write(f"\nEarly warning: {found['planted']} example reports, {found['findings']} findings, "
+                              f"{found['raised']} new warnings (manage.py detect_warnings).")
 
 
 class _WithKey:
