@@ -62,6 +62,9 @@ INSTALLED_APPS = [
     "open311",
     "indicators",
     "web",
+    "disputes",
+    "meetings",
+    "gridtasks",
 ]
 
 MIDDLEWARE = [
