@@ -168,6 +168,9 @@ class MediationSession(models.Model):
     class Meta:
         ordering = ["held_at", "id"]
 
+    def __str__(self):
+        return f"{self.stage_id} {self.held_at:%Y-%m-%d}"
+
 
 class FollowUp(models.Model):
     """回访: a visit to the parties after the dispute was concluded."""
@@ -181,6 +184,9 @@ class FollowUp(models.Model):
 
     class Meta:
         ordering = ["visited_at", "id"]
+
+    def __str__(self):
+        return f"{self.dispute_id} {self.satisfaction}"
 
 
 class DisputeEvent(models.Model):
@@ -197,3 +203,6 @@ class DisputeEvent(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.dispute_id} {self.action}"
