@@ -76,3 +76,16 @@ class Satisfaction(models.TextChoices):
 
 
 SATISFIED = [Satisfaction.SATISFIED, Satisfaction.BASICALLY]
+
+
+# the timeline's names for the actions of disputes/workflow.py
+ACTION_LABELS = {
+    "register": _("Register"),
+    "start_mediation": _("Start mediation"),
+    "record_session": _("Record a session"),
+    "hand_over": _("Hand over to another kind of mediation"),
+    "conclude": _("Conclude the mediation"),
+    "check_fulfilment": _("Check the agreement's fulfilment"),
+    "follow_up": _("Record a follow-up visit"),
+    "turn_into_case": _("Turn into a case"),
+}

@@ -16,7 +16,7 @@ from accounts.scope import get_scope
 from core.views import require_capability
 from disputes import actions, selectors
 from disputes.access import access_dispute
-from disputes.choices import DisputeKind, DisputeState, Risk
+from disputes.choices import ACTION_LABELS, DisputeKind, DisputeState, Risk
 from disputes.forms import (
     PARTY_SLOTS,
     ConcludeForm,
@@ -144,12 +144,16 @@ def _page(request, dispute, *, forms=None, reveal_form=None, revealed=None, stat
         allowed &= {"hand_over", "record_session", "conclude"} if can_mediate else set()
     if dispute.to_case_id:
         allowed.discard("turn_into_case")
+    events = list(dispute.events.select_related("actor"))
+    for event in events:
+        event.label = ACTION_LABELS.get(event.action, event.action)
+        event.state_label = DisputeState(event.to_state).label if event.to_state in DisputeState.values else ""
     response = render(request, "disputes/detail.html", {
         "dispute": dispute,
         "parties": list(dispute.parties.select_related("person")),
         "stages": stages, "current": current,
         "follow_ups": list(dispute.follow_ups.select_related("visited_by")),
-        "events": list(dispute.events.select_related("actor")),
+        "events": events,
         "forms": forms or _forms(user), "allowed": allowed,
         "can_reveal": scope.can("registry.unmask", dispute.grid),
         "reveal_form": reveal_form or RevealForm(), "revealed": revealed,
