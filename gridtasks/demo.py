@@ -33,10 +33,11 @@ def load_demo_gridtasks(district: Area, count: int = 8, seed: int = 13) -> int:
     made = 0
     for i in range(count):
         community = rng.choice(communities)
-        grids = list(Area.objects.filter(parent=community, level="grid").order_by("path")[:4])
+        sender = community if i % 2 else Area.objects.get(pk=community.parent_id)
+        below = list(Area.objects.filter(path__startswith=sender.path, level="grid").order_by("path"))
+        grids = rng.sample(below, min(len(below), 4))  # a street sends to grids of several communities
         if not grids:
             continue
-        sender = community if i % 2 else Area.objects.get(pk=community.parent_id)
         title, kind, group, instructions = TASKS[i % len(TASKS)]
         try:
             task = actions.send_task(None, sender_area=sender, title=title, instructions=instructions, kind=kind,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 
 class Command(BaseCommand):
@@ -27,9 +28,10 @@ class Command(BaseCommand):
         if district is None:
             raise CommandError("no such district loaded: run manage.py load_demo first, or pass --district")
         started = time.monotonic()
-        disputes = load_demo_disputes(district)
-        meetings = load_demo_meetings(district)
-        tasks = load_demo_gridtasks(district)
+        with transaction.atomic():  # one commit: the actions' own transactions become savepoints
+            disputes = load_demo_disputes(district)
+            meetings = load_demo_meetings(district)
+            tasks = load_demo_gridtasks(district)
         self.stdout.write(self.style.SUCCESS(
             f"Demo community work in {district.name}: {disputes} disputes, {meetings} joint meetings, "
             f"{tasks} grid tasks in {time.monotonic() - started:.1f} s (0 = already there)."))
