@@ -32,3 +32,24 @@ def test_the_demo_community_work(people):
     assert (load_demo_disputes(cast.district), load_demo_meetings(cast.district),
             load_demo_gridtasks(cast.district)) == (0, 0, 0)
     assert GridTask.objects.count() == made
+
+
+@pytest.mark.django_db
+def test_the_registry_demo_reset_releases_parties_and_task_items(people):
+    """load_demo_registry --reset raw-deletes demo residents: disputes and grid tasks pointing at
+    them let go (SET_NULL) instead of blocking it."""
+    from disputes import actions as dispute_actions
+    from disputes.models import DisputeParty
+    from gridtasks.models import GridTaskItem
+    from registry.demo import MARKER, delete_demo_registry
+    from registry.models import Dwelling
+
+    cast = people
+    Dwelling.objects.filter(grid=cast.grid_a11).update(external_key=MARKER + "x")
+    dispute_actions.register_dispute(None, grid=cast.grid_a11, title="t", description="d", kind="family",
+                                     source="visit", parties=[{"person": cast.resident_a, "role": "applicant"}])
+    load_demo_gridtasks(cast.district, count=4)
+    assert GridTaskItem.objects.filter(household__grid=cast.grid_a11).exists()
+    delete_demo_registry(cast.district.district_code)
+    assert DisputeParty.objects.get().person_id is None
+    assert not GridTaskItem.objects.filter(household__grid=cast.grid_a11).exists()
