@@ -67,3 +67,25 @@ ROLE_CAPABILITIES: dict[str, set[str]] = {
 # Webhooks and the 12345 bridge (integrations/): the district's administrators and command center.
 ROLE_CAPABILITIES[Role.SYSTEM_ADMIN].add("integration.change")
 ROLE_CAPABILITIES[Role.DISTRICT_COMMAND].add("integration.change")
+# Community work (disputes/, meetings/, gridtasks/): appended as one block so it merges cleanly.
+CAPABILITIES.update({
+    "dispute.view": _("see the disputes of the area (parties masked)"),
+    "dispute.change": _("register and mediate disputes"),
+    "dispute.mediate": _("(departments) mediate the disputes handed to the department"),
+    "meeting.view": _("see the joint meetings of the area"),
+    "meeting.change": _("convene joint meetings and record their decisions"),
+    "meeting.decide": _("(departments) see and complete the meeting decisions the department owns"),
+    "gridtask.send": _("send tasks down to grids"),
+    "gridtask.work": _("complete the tasks sent to one's grid"),
+})
+for _role, _caps in {
+    Role.DISTRICT_COMMAND: {"dispute.view", "dispute.change", "meeting.view", "meeting.change", "gridtask.send"},
+    Role.DISTRICT_LEADER: {"dispute.view", "meeting.view", "gridtask.send"},
+    Role.STREET_OFFICER: {"dispute.view", "dispute.change", "meeting.view", "meeting.change", "gridtask.send"},
+    Role.COMMUNITY_OFFICER: {"dispute.view", "dispute.change", "meeting.view", "meeting.change", "gridtask.send"},
+    Role.GRID_CHIEF: {"dispute.view", "dispute.change", "gridtask.work"},
+    Role.GRID_WORKER: {"dispute.view", "dispute.change", "gridtask.work"},
+    Role.DEPARTMENT_HANDLER: {"dispute.mediate", "meeting.decide"},
+}.items():
+    ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | _caps
+del _role, _caps

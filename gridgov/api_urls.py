@@ -23,6 +23,17 @@ router.register("organizations", registry_api.OrganizationViewSet, basename="org
 router.register("webhooks", integrations_api.WebhookEndpointViewSet, basename="webhook")
 router.register("webhook-deliveries", integrations_api.WebhookDeliveryViewSet, basename="webhookdelivery")
 
+# community work: disputes, joint meetings, tasks sent down to grids
+from disputes.api import views as disputes_api  # noqa: E402
+from gridtasks.api import views as gridtasks_api  # noqa: E402
+from meetings.api import views as meetings_api  # noqa: E402
+
+router.register("disputes", disputes_api.DisputeViewSet, basename="dispute")
+router.register("meetings", meetings_api.MeetingViewSet, basename="meeting")
+router.register("meeting-decisions", meetings_api.DecisionViewSet, basename="meetingdecision")
+router.register("grid-tasks", gridtasks_api.GridTaskViewSet, basename="gridtask")
+router.register("grid-task-items", gridtasks_api.GridTaskItemViewSet, basename="gridtaskitem")
+
 urlpatterns = [
     path("auth/token/", accounts_api.TokenView.as_view(), name="api-token"),
     path("me/", accounts_api.MeView.as_view(), name="api-me"),

@@ -64,6 +64,9 @@ INSTALLED_APPS = [
     "earlywarning",
     "web",
     "integrations",
+    "disputes",
+    "meetings",
+    "gridtasks",
 ]
 
 MIDDLEWARE = [

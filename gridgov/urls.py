@@ -19,6 +19,9 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),
+    path("disputes/", include("disputes.urls")),
+    path("meetings/", include("meetings.urls")),
+    path("gridtasks/", include("gridtasks.urls")),
 ]
 # Uploaded photos are never served from a public /media/ URL: cases/views.py streams each one
 # after checking that the user's scope covers its case.

@@ -1137,6 +1137,8 @@ def delete_demo_registry(district_code: str) -> int:
     building_ids = list(dwellings.exclude(building=None).values_list("building_id", flat=True).distinct())
     estate_ids = list(Building.objects.filter(id__in=building_ids).exclude(estate=None)
                       .values_list("estate_id", flat=True).distinct())
+    _release_references(Person, person_ids)
+    _release_references(Household, list(households.values_list("id", flat=True)))
     for start in range(0, len(person_ids), 500):
         chunk = person_ids[start : start + 500]
         SpecialGroupTag.objects.filter(person_id__in=chunk)._raw_delete(alias)
@@ -1160,6 +1162,20 @@ def delete_demo_registry(district_code: str) -> int:
         Estate.objects.filter(id__in=estate_ids[start : start + 500], buildings=None)._raw_delete(alias)
     Component.objects.filter(district_code=district_code, code__regex=COMPONENT_CODE.pattern)._raw_delete(alias)
     return len(person_ids)
+
+
+def _release_references(model, ids: list[int]) -> None:
+    """Rows of other apps that point at these with on_delete=SET_NULL (a dispute's party, a grid task's
+    item) let go first: the raw deletes below skip the ORM's on_delete."""
+    relations = [f for f in model._meta.get_fields(include_hidden=True)  # related_name="+" ones too
+                 if (f.one_to_many or f.one_to_one) and f.auto_created and not f.concrete]
+    for relation in relations:
+        other = relation.related_model
+        if other._meta.app_label == "registry" or relation.on_delete is not models.SET_NULL:
+            continue
+        from core.sql import id_set
+
+        other._base_manager.filter(**{f"{relation.field.name}__in": id_set(ids)}).update(**{relation.field.name: None})
 
 
 LABELS = {Estate: "estates", Building: "buildings", Dwelling: "dwellings", Household: "households",

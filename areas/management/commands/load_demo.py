@@ -51,6 +51,12 @@ class Command(BaseCommand):
             help="do not generate the demo registry (manage.py load_demo_registry: residents, places)",
         )
         parser.add_argument(
+            "--no-community",
+            action="store_true",
+            help="do not generate the demo disputes, joint meetings and grid tasks (manage.py load_demo_community; "
+            "also skipped with --no-registry, whose residents they use)",
+        )
+        parser.add_argument(
             "--open311-key",
             default=os.environ.get("DEMO_OPEN311_KEY", "demo-open311-key"),
             help="api_key of the demo Open311 client (default: $DEMO_OPEN311_KEY, else demo-open311-key; "
@@ -101,6 +107,10 @@ class Command(BaseCommand):
             found = load_demo_warnings(district)
             self.stdout.write(f"\nEarly warning: {found['planted']} example reports, {found['findings']} findings, "
                               f"{found['raised']} new warnings (manage.py detect_warnings).")
+        if not options["no_community"] and not options["no_registry"]:
+            # community work (disputes, joint meetings, grid tasks): after the registry, whose residents it uses
+            self.stdout.write("")
+            call_command("load_demo_community", "--district", district.code, stdout=self.stdout, stderr=self.stderr)
 
 
 class _WithKey:

@@ -1,0 +1,1 @@
+from disputes.tests.conftest import loop  # noqa: F401
