@@ -62,6 +62,11 @@ INSTALLED_APPS = [
     "open311",
     "indicators",
     "web",
+    # engagement (docs/engagement.md)
+    "volunteers",
+    "party",
+    "patrols",
+    "cobuilding",
 ]
 
 MIDDLEWARE = [
