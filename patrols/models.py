@@ -64,6 +64,9 @@ class PatrolPoint(models.Model):
         ordering = ["patrol_id", "recorded_at", "id"]
         indexes = [models.Index(fields=["patrol", "recorded_at"], name="patrol_point_time")]
 
+    def __str__(self):
+        return f"{self.lon:.6f},{self.lat:.6f}"
+
 
 class PatrolCase(models.Model):
     """A case reported on the way, linked to its patrol."""
@@ -71,6 +74,9 @@ class PatrolCase(models.Model):
     patrol = models.ForeignKey(Patrol, on_delete=models.CASCADE, related_name="case_links")
     case = models.OneToOneField("cases.Case", on_delete=models.CASCADE, related_name="patrol_link")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"{self.patrol_id} → {self.case_id}"
 
 
 class HomeVisitQuerySet(PatrolQuerySet):
