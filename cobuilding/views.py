@@ -38,7 +38,8 @@ def _entries(request, kind):
     form = None
     if _can(user):
         form = EntryForm(request.POST or None, user=user, initial={"kind": kind},
-                         organizations=Organization.objects.restrict(user).order_by("name"))
+                         organizations=Organization.objects.restrict(user).filter(
+                             kind__in=("resident_org", "social_org")).order_by("name"))
     if request.method == "POST":
         if form is None:
             raise Http404
