@@ -34,7 +34,7 @@ class Patrol(models.Model):
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
     distance_m = models.FloatField(_("distance (m)"), default=0)
     coverage = models.FloatField(_("share of the grid covered"), default=0)
-    point_count = models.PositiveIntegerField(_("points"), default=0)
+    point_count = models.PositiveIntegerField(_("GPS points"), default=0)
     rejected_points = models.PositiveIntegerField(default=0)
 
     objects = PatrolQuerySet.as_manager()
