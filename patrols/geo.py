@@ -23,7 +23,6 @@ import math
 import numpy as np
 import shapely
 from shapely.geometry import LineString, Point, shape
-from shapely.ops import transform
 
 EARTH_R = 6_371_008.8
 CELL_M = 50.0
@@ -52,11 +51,11 @@ class LocalFrame:
         self.lon0, self.lat0 = lon0, lat0
         self.kx = EARTH_R * math.cos(math.radians(lat0)) * math.pi / 180
         self.ky = EARTH_R * math.pi / 180
-        self.polygon = transform(self.project_xy, geometry)
+        self.polygon = shapely.transform(geometry, self._project_array)
         shapely.prepare(self.polygon)
 
-    def project_xy(self, x, y, z=None):
-        return (np.asarray(x) - self.lon0) * self.kx, (np.asarray(y) - self.lat0) * self.ky
+    def _project_array(self, coords: np.ndarray) -> np.ndarray:
+        return np.column_stack([(coords[:, 0] - self.lon0) * self.kx, (coords[:, 1] - self.lat0) * self.ky])
 
     def project(self, lon: float, lat: float) -> tuple[float, float]:
         return (lon - self.lon0) * self.kx, (lat - self.lat0) * self.ky
