@@ -90,7 +90,7 @@ def teams(request):
                 user, area=form.cleaned_data["community"], name=form.cleaned_data["name"])):
             messages.success(request, _("Team saved."))
             return redirect("volunteers:teams")
-    page = paginate(request, Team.objects.restrict(user).select_related("area").annotate(n=Count("members")))
+    page = paginate(request, Team.objects.restrict(user).select_related("area").annotate(n=Count("members")).order_by("area_path", "name"))
     return table_page(
         request, title=_("Teams"), tabs=_tabs(), form=form, form_title=_("New team"),
         sections=[{"id": "teams-table", "page_obj": page, "empty": _("No teams yet."),

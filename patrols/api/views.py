@@ -7,9 +7,10 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 
+from accounts.scope import get_scope
 from core.api.views import RestrictedReadOnlyViewSet, RestrictedViewSetMixin
 from patrols import actions
 from patrols.models import HomeVisit, Patrol
@@ -70,6 +71,8 @@ class PatrolViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retrie
 
     @extend_schema(request=StartSerializer, responses={201: PatrolSerializer})
     def create(self, request, *args, **kwargs):
+        if not get_scope(request.user).can("patrol.do"):
+            raise PermissionDenied
         data = StartSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         grid = None
