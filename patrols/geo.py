@@ -65,6 +65,12 @@ class LocalFrame:
         return float(self.polygon.distance(Point(*self.project(lon, lat))))
 
     def cells(self) -> np.ndarray:
+        if getattr(self, "_cells", None) is None:
+            self._cells = self._raster()
+            self._cell_points = shapely.points(self._cells) if len(self._cells) else None
+        return self._cells
+
+    def _raster(self) -> np.ndarray:
         minx, miny, maxx, maxy = self.polygon.bounds
         side = CELL_M
         if (maxx - minx) * (maxy - miny) / (side * side) > MAX_CELLS:
@@ -87,5 +93,5 @@ class LocalFrame:
             return 0.0
         xy = [self.project(lon, lat) for lon, lat in points]
         track = LineString(xy) if len(xy) > 1 else Point(xy[0])
-        near = shapely.dwithin(track, shapely.points(cells), REACH_M)
+        near = shapely.dwithin(track, self._cell_points, REACH_M)
         return round(float(np.count_nonzero(near)) / len(cells), 4)

@@ -92,6 +92,9 @@ class Command(BaseCommand):
         if not options["no_registry"]:
             self.stdout.write("")
             call_command("load_demo_registry", "--district", district.code, stdout=self.stdout, stderr=self.stderr)
+            # engagement: patrols, party, volunteers, co-building (docs/engagement.md); needs the registry
+            self.stdout.write("")
+            call_command("load_demo_engagement", "--district", district.code, stdout=self.stdout, stderr=self.stderr)
 
 
 class _WithKey:
