@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.scope import get_scope
 from areas.models import Area
+from core.audit import record
 from core.crypto import mask_name
 from core.views import require_capability
 from patrols import actions, selectors
@@ -207,6 +208,9 @@ def visits(request):
     page = paginate(request, rows)
     for visit in page:
         visit.household_label = _household_label(visit.household)
+    if page.object_list:  # households shown (masked): audited like the registry's lists, without the data
+        record(user, "patrol.visit.list", object_type="patrols.homevisit", object_repr=f"{len(page.object_list)} rows",
+               after={"results": [v.pk for v in page]})
     return render(request, "patrols/visits.html", {"page_obj": page,
                                                    "can_visit": get_scope(user).can("patrol.do")})
 

@@ -106,6 +106,9 @@ def test_the_visit_note_is_shown_only_with_registry_sensitive_and_each_view_is_a
     assert AuditLog.objects.filter(action="patrol.visit.view", object_id=str(scene.visit.pk)).count() == 1
     body = client_for(client, cast, "leader").get(url).content.decode()  # no registry.sensitive
     assert "独居老人需要助餐" not in body
+    body = client_for(client, cast, "officer_a1").get(reverse("patrols:visits")).content.decode()
+    assert "张*明" in body and "独居老人需要助餐" not in body
+    assert AuditLog.objects.filter(action="patrol.visit.list", actor=cast.officer_a1).count() == 1
     body = client_for(client, cast, "officer_a1").get(reverse("volunteers:list")).content.decode()
     assert "张晓明" not in body and "张*明" in body
 
