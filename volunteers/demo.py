@@ -126,7 +126,14 @@ def demo_patrols(district, grids, rng, now, m, counts):
     days = [now.date() - dt.timedelta(days=i) for i in range(DAYS, 0, -1)]
     days = [d for d in days if calendar.is_workday(d)]
     with_worker = [g for g in grids if g.worker_id]
-    tracked = {g.area.pk for g in with_worker[:TRACKED_GRIDS]}
+    # full tracks for the grids of the demo's login personas (grid roles), then the first grids
+    from accounts.models import RoleAssignment
+
+    persona_grids = set(RoleAssignment.objects.filter(role__in=("grid_worker", "grid_chief"), area__district_code=
+                                                      district.code).values_list("area_id", flat=True))
+    communities_of_personas = {g.community.pk for g in with_worker if g.area.pk in persona_grids}
+    tracked = {g.area.pk for g in with_worker if g.community.pk in communities_of_personas}
+    tracked |= {g.area.pk for g in with_worker[:max(0, TRACKED_GRIDS - len(tracked))]}
     patrols, tracks = [], []
     for g in with_worker:
         diligence = rng.uniform(0.7, 0.98)
