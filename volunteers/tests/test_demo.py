@@ -12,7 +12,8 @@ def test_the_demo_fills_every_list_and_keeps_the_ledger_consistent(cast, monkeyp
     from volunteers.demo import load_demo_engagement
     from volunteers.models import PointsAccount, PointsEntry
 
-    monkeypatch.setattr("volunteers.demo.DAYS", 4)  # a short demo: the test grids are 13 × 28 km
+    monkeypatch.setattr("volunteers.demo.DAYS", 3)  # a short demo: the test grids are 13 × 28 km
+    monkeypatch.setattr("volunteers.demo.TRACKED_GRIDS", 1)
     assign_staff(None, user=cast.worker_a11, area=cast.grid_a11, duty="full_time_worker",
                  starts_on=timezone.localdate() - dt.timedelta(days=30))
     for i, grid in enumerate([cast.grid_a11, cast.grid_a12, cast.grid_b11] * 10):
