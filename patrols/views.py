@@ -165,7 +165,8 @@ def detail(request, pk):
     cases = [link.case for link in patrol.case_links.select_related("case__category")]
     visits = list(patrol.visits.select_related("household"))
     return render(request, "patrols/detail.html", {
-        "patrol": patrol, "track": [[lat, lon] for lon, lat in track], "cases": cases, "visits": visits,
+        "patrol": patrol, "track": bool(track), "cases": cases, "visits": visits,
+        "map_config": {"boundary": patrol.grid.boundary, "track": [[lat, lon] for lon, lat in track]},
     })
 
 

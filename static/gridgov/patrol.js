@@ -62,6 +62,19 @@
     });
   }
 
+  // the patrol's page: its track over the grid's boundary (no base tiles: works offline)
+  var mapEl = document.getElementById("patrol-map");
+  if (mapEl && window.L) {
+    var cfg = JSON.parse(document.getElementById(mapEl.dataset.config).textContent);
+    var map = L.map(mapEl, {attributionControl: false, minZoom: 3, maxZoom: 19});
+    var layers = [];
+    if (cfg.boundary) { layers.push(L.geoJSON(cfg.boundary, {style: {color: "#3b6ea5", weight: 2, fillOpacity: 0.05}})); }
+    var line = L.polyline(cfg.track, {color: "#c0392b", weight: 4});
+    layers.push(line);
+    map.fitBounds(line.getBounds().pad(0.5));  // a view first: vector layers need one
+    layers.forEach(function (layer) { layer.addTo(map); });
+  }
+
   var reportGps = document.getElementById("report-gps");
   if (reportGps && navigator.geolocation) {
     navigator.geolocation.getCurrentPosition(function (pos) {

@@ -65,5 +65,6 @@ def test_a_grid_worker_patrols_on_the_phone(live_cast, session):
     assert page.inner_text("#patrol-points").strip() == str(patrol.point_count)
     assert page.inner_text("#patrol-distance").strip().startswith(str(round(patrol.distance_m)))
     assert link.case.number in page.inner_text("#patrol-cases")
+    page.wait_for_selector("#patrol-map path.leaflet-interactive")  # the track drawn over the grid
     page.screenshot(path="/tmp/gridgov-patrol.png")
     assert worker.problems == []
