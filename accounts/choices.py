@@ -88,4 +88,22 @@ for _role, _caps in {
     Role.DEPARTMENT_HANDLER: {"dispute.mediate", "meeting.decide"},
 }.items():
     ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | _caps
+# --- engagement (patrols, party, volunteers, co-building; docs/engagement.md) -------------------
+CAPABILITIES.update({
+    "patrol.do": _("patrol a grid and record home visits"),
+    "patrol.view": _("see patrols, home visits and patrol coverage"),
+    "community.view": _("see party organizations, volunteers, activities and co-building lists"),
+    "community.change": _("manage party organizations, volunteers, activities, the charity store and co-building lists"),
+    "points.rules": _("edit the point rules"),
+})
+for _role, _caps in {
+    Role.SYSTEM_ADMIN: {"patrol.view", "community.view", "points.rules"},
+    Role.DISTRICT_COMMAND: {"patrol.view", "community.view", "community.change", "points.rules"},
+    Role.DISTRICT_LEADER: {"patrol.view", "community.view"},
+    Role.STREET_OFFICER: {"patrol.view", "community.view", "community.change"},
+    Role.COMMUNITY_OFFICER: {"patrol.view", "community.view", "community.change"},
+    Role.GRID_CHIEF: {"patrol.do", "patrol.view", "community.view"},
+    Role.GRID_WORKER: {"patrol.do", "patrol.view", "community.view"},
+}.items():
+    ROLE_CAPABILITIES[_role] |= _caps
 del _role, _caps

@@ -25,8 +25,8 @@ CASE_CATEGORY = {
 
 
 class Source(models.TextChoices):
-    PATROL = "patrol", _("Patrol")
-    VISIT = "visit", _("Home visit")
+    PATROL = "patrol", _("Found on patrol")
+    VISIT = "visit", _("Found on a home visit")
     CASE = "case", _("Case")
     WALK_IN = "walk_in", _("Walk-in")
 

@@ -69,7 +69,7 @@ class SessionForm(forms.Form):
 
 
 class ConcludeForm(forms.Form):
-    outcome = forms.ChoiceField(label=_("Outcome"), choices=[
+    outcome = forms.ChoiceField(label=_("Mediation outcome"), choices=[
         ("settled", _("Settled")), ("not_settled", _("Not settled")),
         ("referred", _("Referred to court or petition"))])
     agreement_text = forms.CharField(label=_("Agreement"), required=False, widget=forms.Textarea(attrs={"rows": 3}))

@@ -71,7 +71,7 @@ class Dispute(models.Model):
                                       related_name="+")
     registered_at = models.DateTimeField(_("registered at"), default=timezone.now)
     concluded_at = models.DateTimeField(_("concluded at"), null=True, blank=True)
-    outcome_note = models.TextField(_("outcome"), blank=True)
+    outcome_note = models.TextField(_("mediation outcome"), blank=True)
     agreement_text = models.TextField(_("agreement"), blank=True)
     fulfilment = models.CharField(_("fulfilment"), max_length=16, choices=Fulfilment.choices,
                                   default=Fulfilment.PENDING)
@@ -176,7 +176,7 @@ class FollowUp(models.Model):
     """回访: a visit to the parties after the dispute was concluded."""
 
     dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="follow_ups")
-    visited_at = models.DateTimeField(_("visited at"), default=timezone.now)
+    visited_at = models.DateTimeField(_("followed up at"), default=timezone.now)
     visited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
     satisfaction = models.CharField(_("parties' satisfaction"), max_length=16, choices=Satisfaction.choices)

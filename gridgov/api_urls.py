@@ -6,8 +6,12 @@ from rest_framework.routers import DefaultRouter
 from accounts.api import views as accounts_api
 from areas.api import views as areas_api
 from cases.api import views as cases_api
+from cobuilding.api import views as cobuilding_api
 from integrations.api import views as integrations_api
+from party.api import views as party_api
+from patrols.api import views as patrols_api
 from registry.api import views as registry_api
+from volunteers.api import views as volunteers_api
 
 router = DefaultRouter()
 router.register("areas", areas_api.AreaViewSet, basename="area")
@@ -33,6 +37,18 @@ router.register("meetings", meetings_api.MeetingViewSet, basename="meeting")
 router.register("meeting-decisions", meetings_api.DecisionViewSet, basename="meetingdecision")
 router.register("grid-tasks", gridtasks_api.GridTaskViewSet, basename="gridtask")
 router.register("grid-task-items", gridtasks_api.GridTaskItemViewSet, basename="gridtaskitem")
+# engagement (docs/engagement.md)
+router.register("patrols", patrols_api.PatrolViewSet, basename="patrol")
+router.register("home-visits", patrols_api.HomeVisitViewSet, basename="homevisit")
+router.register("party-organizations", party_api.PartyOrganizationViewSet, basename="partyorganization")
+router.register("party-members", party_api.PartyMemberViewSet, basename="partymember")
+router.register("volunteers", volunteers_api.VolunteerViewSet, basename="volunteer")
+router.register("activities", volunteers_api.ActivityViewSet, basename="activity")
+router.register("store-items", volunteers_api.StoreItemViewSet, basename="storeitem")
+router.register("redemptions", volunteers_api.RedemptionViewSet, basename="redemption")
+router.register("cobuilding/entries", cobuilding_api.ListEntryViewSet, basename="cobuilding-entry")
+router.register("cobuilding/matches", cobuilding_api.MatchViewSet, basename="cobuilding-match")
+router.register("cobuilding/projects", cobuilding_api.ProjectViewSet, basename="cobuilding-project")
 
 urlpatterns = [
     path("auth/token/", accounts_api.TokenView.as_view(), name="api-token"),

@@ -67,6 +67,11 @@ INSTALLED_APPS = [
     "disputes",
     "meetings",
     "gridtasks",
+    # engagement (docs/engagement.md)
+    "volunteers",
+    "party",
+    "patrols",
+    "cobuilding",
 ]
 
 MIDDLEWARE = [

@@ -12,6 +12,11 @@ urlpatterns = [
     path("registry/", include("registry.excel_urls")),
     path("registry/", include("registry.urls")),
     path("", include("cases.public_urls")),
+    # engagement (docs/engagement.md)
+    path("patrols/", include("patrols.urls")),
+    path("party/", include("party.urls")),
+    path("volunteers/", include("volunteers.urls")),
+    path("cobuilding/", include("cobuilding.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("gridgov.api_urls")),
     path("open311/v2/", include("open311.urls")),

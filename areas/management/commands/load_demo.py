@@ -111,6 +111,9 @@ class Command(BaseCommand):
             # community work (disputes, joint meetings, grid tasks): after the registry, whose residents it uses
             self.stdout.write("")
             call_command("load_demo_community", "--district", district.code, stdout=self.stdout, stderr=self.stderr)
+            # engagement: patrols, party, volunteers, co-building (docs/engagement.md); needs the registry
+            self.stdout.write("")
+            call_command("load_demo_engagement", "--district", district.code, stdout=self.stdout, stderr=self.stderr)
 
 
 class _WithKey:

@@ -1,0 +1,1 @@
+from volunteers.tests.fixtures import world  # noqa: F401
