@@ -52,6 +52,26 @@ def world(cast, settings, tmp_path):
                                                lon=114.07, lat=35.6)
     org_b = registry_actions.save_organization(None, kind="shop", name="乙一便利店", grid=cast.grid_b11,
                                                lon=114.4, lat=35.6)
+    # estates and buildings have no action function yet (the demo and imports write them)
+    from registry.models import Building, Estate
+
+    for suffix, grid in (("a", cast.grid_a11), ("b", cast.grid_b11)):
+        estate = Estate(name=f"{suffix}小区", address=f"{suffix}路1号")
+        estate.place_in(grid)
+        estate.save()
+        building = Building(estate=estate, name="1号楼", floors=6)
+        building.place_in(grid)
+        building.save()
+        setattr(cast, f"estate_{suffix}", estate)
+        setattr(cast, f"building_{suffix}", building)
+    # grid staff, and a message in each grid worker's inbox
+    from areas.actions import assign_staff
+    from core.models import Notification
+
+    cast.staff_a = assign_staff(None, user=cast.worker_a11, area=cast.grid_a11, duty="full_time_worker")
+    cast.staff_b = assign_staff(None, user=cast.worker_b11, area=cast.grid_b11, duty="full_time_worker")
+    cast.note_a = Notification.objects.create(user=cast.worker_a11, kind="case", message="甲的消息")
+    cast.note_b = Notification.objects.create(user=cast.worker_b11, kind="case", message="乙的消息")
     cast.resident, cast.resident_b = resident, resident_b
     cast.dwelling_a, cast.dwelling_b = dwelling_a, dwelling_b
     cast.household_a, cast.household_b = household_a, household_b
