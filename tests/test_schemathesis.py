@@ -34,7 +34,7 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 
 ROLES = ["command", "officer_a", "worker_a11"]
 
-EXAMPLES = 4  # per operation, per generation mode, per role (and again with a real id)
+EXAMPLES = 3  # per operation, per generation mode, per role (and again with a real id)
 
 
 @pytest.fixture
