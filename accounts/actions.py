@@ -90,3 +90,36 @@ def _role_snapshot(assignment: RoleAssignment) -> dict:
     data = snapshot(assignment, fields=["user", "role", "area", "department", "starts_on", "ends_on"])
     data["level"] = ROLE_LEVEL.get(assignment.role)
     return data
+
+
+def issue_api_token(actor, user: User, *, note: str = "") -> str:
+    """A new API token for `user` (an integration client's service account, or a person), replacing
+    the one it had: the old key stops working at once. Needs role.change over every area the user's
+    roles cover; audited (the key itself is never recorded, only its first characters). Returns the
+    key: it is shown once and not kept anywhere readable."""
+    from rest_framework.authtoken.models import Token
+
+    scope = get_scope(user)
+    for assignment in scope.roles:
+        _require(actor, "role.change", assignment.department.area if assignment.department_id else assignment.area)
+    if not user.is_active:
+        raise ValidationError(_("This account is disabled."))
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        Token.objects.filter(user=user).delete()
+        token = Token.objects.create(user=user)
+        record(actor, "user.token.issue", user, note=note[:500],
+               after={"key_prefix": token.key[:6], "service_account": not user.has_usable_password()})
+    return token.key
+
+
+def create_service_account(actor, *, username: str, full_name: str, role: str, area=None,
+                           department=None) -> User:
+    """An integration client (a department's own system, a hotline bridge): an account with no
+    password, so it cannot sign in to the pages or get a token with /api/auth/token/; it works only
+    with a token from issue_api_token, and sees exactly what its role covers, like any user."""
+    with transaction.atomic():
+        user = create_user(actor, username=username, password=None, full_name=full_name,
+                           district=(department.area if department is not None else area))
+        grant_role(actor, user=user, role=role, area=area, department=department)
+    return user

@@ -50,3 +50,16 @@ def send_sms(phone: str, text: str) -> None:
 
     backend = import_string(settings.SMS_BACKEND)()
     transaction.on_commit(lambda: backend.send(phone, text))
+
+
+def mark_read(user, notification_ids=None) -> int:
+    """Mark the user's unread notifications read (all of them, or those of `notification_ids`);
+    returns how many changed. Only the user's own messages are touched."""
+    from django.utils import timezone
+
+    from core.models import Notification
+
+    notes = Notification.objects.filter(user=user, read_at__isnull=True)
+    if notification_ids is not None:
+        notes = notes.filter(pk__in=list(notification_ids))
+    return notes.update(read_at=timezone.now())

@@ -7,6 +7,7 @@ from accounts.api import views as accounts_api
 from areas.api import views as areas_api
 from cases.api import views as cases_api
 from cobuilding.api import views as cobuilding_api
+from core.api import resources as core_api
 from integrations.api import views as integrations_api
 from party.api import views as party_api
 from patrols.api import views as patrols_api
@@ -49,12 +50,17 @@ router.register("redemptions", volunteers_api.RedemptionViewSet, basename="redem
 router.register("cobuilding/entries", cobuilding_api.ListEntryViewSet, basename="cobuilding-entry")
 router.register("cobuilding/matches", cobuilding_api.MatchViewSet, basename="cobuilding-match")
 router.register("cobuilding/projects", cobuilding_api.ProjectViewSet, basename="cobuilding-project")
+router.register("estates", registry_api.EstateViewSet, basename="estate")
+router.register("buildings", registry_api.BuildingViewSet, basename="building")
+router.register("notifications", core_api.NotificationViewSet, basename="notification")
+router.register("audit-log", core_api.AuditLogViewSet, basename="auditlog")
 
 urlpatterns = [
     path("auth/token/", accounts_api.TokenView.as_view(), name="api-token"),
     path("me/", accounts_api.MeView.as_view(), name="api-me"),
     path("force-list/", areas_api.ForceListView.as_view(), name="api-force-list"),
     path("rate/", cases_api.RateView.as_view(), name="api-rate"),
+    path("work-calendar/", core_api.WorkCalendarView.as_view(), name="api-work-calendar"),
     path("", include("indicators.api.urls")),
     path("hotline/<str:district>/orders/", integrations_api.HotlineOrderView.as_view(), name="api-hotline-orders"),
     path("", include("earlywarning.api.urls")),

@@ -30,3 +30,5 @@ urlpatterns = [
 ]
 # Uploaded photos are never served from a public /media/ URL: cases/views.py streams each one
 # after checking that the user's scope covers its case.
+
+handler404 = "core.api.views.api_not_found"  # JSON under /api/, the 404 page elsewhere

@@ -56,12 +56,14 @@ class RoleSerializer(serializers.ModelSerializer):
 class MeView(APIView):
     @extend_schema(responses={200: inline_serializer("Me", {
         "username": serializers.CharField(), "full_name": serializers.CharField(),
+        "service_account": serializers.BooleanField(help_text="an integration client's account (no password)"),
         "roles": RoleSerializer(many=True)})})
     def get(self, request):
         scope = get_scope(request.user)
         return Response({
             "username": request.user.username,
             "full_name": request.user.full_name,
+            "service_account": not request.user.has_usable_password(),
             "roles": RoleSerializer(scope.roles, many=True).data,
         })
 

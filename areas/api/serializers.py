@@ -5,7 +5,7 @@ from areas.models import Area, Department, StaffAssignment
 
 
 class AreaSerializer(serializers.ModelSerializer):
-    parent = serializers.PrimaryKeyRelatedField(read_only=True)
+    parent = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     parent_code = serializers.SerializerMethodField()
     level_label = serializers.CharField(read_only=True)
     bbox = serializers.SerializerMethodField()
@@ -31,7 +31,7 @@ class AreaDetailSerializer(AreaSerializer):
     boundary = serializers.JSONField(read_only=True)
     center = serializers.SerializerMethodField()
     grid_level_names = serializers.JSONField(read_only=True)
-    households = serializers.IntegerField(read_only=True)
+    households = serializers.IntegerField(read_only=True, allow_null=True)
 
     class Meta(AreaSerializer.Meta):
         fields = [*AreaSerializer.Meta.fields, "boundary", "center", "grid_level_names", "households"]

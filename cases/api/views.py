@@ -5,12 +5,16 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
+from django.http import FileResponse, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -29,7 +33,7 @@ from cases.api.serializers import (
     RateSerializer,
 )
 from cases.choices import OPEN_STATES, CaseState, Channel
-from cases.models import Case, CaseEvent, CaseTask, Category
+from cases.models import Case, CaseEvent, CasePhoto, CaseTask, Category
 from cases.workflow import TRANSITIONS
 from core.api.views import RestrictedViewSetMixin
 
@@ -196,6 +200,38 @@ class CaseViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retrieve
             Prefetch("events", queryset=CaseEvent.objects.select_related("actor", "department")),
             "photos").get(pk=case.pk)
         return Response(CaseDetailSerializer(case, context=self.get_serializer_context()).data)
+
+
+    @extend_schema(
+        parameters=[OpenApiParameter("photo_id", int, OpenApiParameter.PATH, description="id from the case's `photos`"),
+                    OpenApiParameter("thumb", bool, description="true: a small thumbnail")],
+        responses={(200, "image/jpeg"): OpenApiTypes.BINARY},
+    )
+    @action(detail=True, methods=["get"], url_path=r"photos/(?P<photo_id>[0-9]+)", filter_backends=[],
+            pagination_class=None)
+    def photo(self, request, pk=None, photo_id=None):
+        """One photo of the case (JPEG, EXIF removed at upload), for a user who may see the case."""
+        from cases.views import _thumbnail
+
+        case = self.get_object()
+        photo = CasePhoto.objects.filter(case=case, pk=photo_id).only("id", "image").first()
+        if photo is None:
+            raise NotFound
+        try:
+            handle = photo.image.open("rb")
+        except (FileNotFoundError, ValueError) as exc:
+            raise NotFound from exc
+        thumb = request.query_params.get("thumb")
+        if thumb not in (None, "true", "false", "True", "False"):
+            handle.close()
+            raise DRFValidationError({"thumb": [_("Use true or false.")]})
+        if thumb in ("true", "True"):
+            response = HttpResponse(_thumbnail(handle), content_type="image/jpeg")
+        else:
+            response = FileResponse(handle, content_type="image/jpeg")
+        response["Cache-Control"] = "private, max-age=3600"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
 
 
 def _make_action(name: str):

@@ -14,3 +14,14 @@ class RestrictedViewSetMixin:
 
 class RestrictedReadOnlyViewSet(RestrictedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     pass
+
+
+def api_not_found(request, exception=None):
+    """The 404 of a URL that matches no route: JSON under /api/ (clients parse it), the page elsewhere."""
+    from django.http import JsonResponse
+    from django.utils.translation import gettext as _
+    from django.views.defaults import page_not_found
+
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": _("Not found.")}, status=404)
+    return page_not_found(request, exception)

@@ -16,7 +16,7 @@ from rest_framework.relations import PKOnlyObject
 from accounts.scope import get_scope
 from core import crypto
 from registry.choices import IdType, Relation, ResidenceStatus, SpecialGroup
-from registry.models import Dwelling, Household, Organization, Person
+from registry.models import Building, Dwelling, Estate, Household, Organization, Person
 
 
 def _sees_sensitive(context, obj) -> bool:
@@ -139,6 +139,28 @@ class DwellingSerializer(serializers.ModelSerializer):
 
     def get_building_name(self, obj) -> str:
         return str(obj.building) if obj.building_id else ""
+
+
+class EstateSerializer(serializers.ModelSerializer):
+    grid = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = Estate
+        fields = ["id", "name", "address", "grid", "lon", "lat", "updated_at"]
+        read_only_fields = fields
+
+
+class BuildingSerializer(serializers.ModelSerializer):
+    grid = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    estate_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Building
+        fields = ["id", "name", "estate", "estate_name", "floors", "grid", "lon", "lat", "updated_at"]
+        read_only_fields = fields
+
+    def get_estate_name(self, obj) -> str:
+        return obj.estate.name if obj.estate_id else ""
 
 
 class OrganizationSerializer(serializers.ModelSerializer):

@@ -29,14 +29,16 @@ from core.audit import record
 from registry import actions
 from registry.access import access_dwelling, access_household
 from registry.api.serializers import (
+    BuildingSerializer,
     DwellingSerializer,
+    EstateSerializer,
     HouseholdSerializer,
     OrganizationSerializer,
     PersonSerializer,
     PersonWriteSerializer,
 )
 from registry.choices import OrganizationKind, ResidenceStatus, SpecialGroup
-from registry.models import Dwelling, Household, Organization, Person, SpecialGroupTag
+from registry.models import Building, Dwelling, Estate, Household, Organization, Person, SpecialGroupTag
 from registry.search import search_people
 
 # at most this many people come back from one search (`q`), across all pages
@@ -257,3 +259,38 @@ class OrganizationViewSet(RestrictedReadOnlyViewSet):
     queryset = Organization.objects.select_related("grid").order_by("area_path", "name", "id")
     serializer_class = OrganizationSerializer
     filterset_class = OrganizationFilter
+
+
+class EstateFilter(AreaCodeFilterMixin, filters.FilterSet):
+    grid = filters.CharFilter(method="filter_grid", label="area code (a grid, or everything below an area)")
+    q = filters.CharFilter(field_name="name", lookup_expr="contains", label="name fragment")
+
+    class Meta:
+        model = Estate
+        fields = ["grid", "q"]
+
+
+class EstateViewSet(RestrictedReadOnlyViewSet):
+    """Residential estates (小区) in the user's scope; departments see those of their area."""
+
+    capability = "registry.places"
+    queryset = Estate.objects.select_related("grid").order_by("area_path", "name", "id")
+    serializer_class = EstateSerializer
+    filterset_class = EstateFilter
+
+
+class BuildingFilter(AreaCodeFilterMixin, filters.FilterSet):
+    grid = filters.CharFilter(method="filter_grid", label="area code (a grid, or everything below an area)")
+
+    class Meta:
+        model = Building
+        fields = ["grid", "estate"]
+
+
+class BuildingViewSet(RestrictedReadOnlyViewSet):
+    """Buildings (楼栋) in the user's scope; departments see those of their area."""
+
+    capability = "registry.places"
+    queryset = Building.objects.select_related("grid", "estate").order_by("area_path", "estate_id", "name", "id")
+    serializer_class = BuildingSerializer
+    filterset_class = BuildingFilter
