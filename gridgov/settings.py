@@ -303,3 +303,11 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update({
     "EndpointKindEnum": "integrations.choices.EndpointKind",
     "WebhookEventTypeEnum": "integrations.choices.EventType",
 })
+# Community work: choice sets whose field names ("state", "kind", "role") other components use too
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update({
+    "DisputeStateEnum": "disputes.choices.DisputeState",
+    "DisputeKindEnum": "disputes.choices.DisputeKind",
+    "MediationKindEnum": "disputes.choices.MediationKind",
+    "DisputePartyRoleEnum": "disputes.choices.PartyRole",
+    "GridTaskKindEnum": "gridtasks.choices.TaskKind",
+})

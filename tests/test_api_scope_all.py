@@ -12,6 +12,9 @@ department rows) and says how the endpoint shows it:
     ("query", url)           GET with the object in the query (`{pk}`/`{code}`): insider 200, outsider 404
     ("own", obj)             the user's own rows only: the object's owner sees it, anyone else gets 404
     ("public", why)          the same for every user or no login (the catalog, the calendar, a token)
+    ("delegated", test, token)  checked persona by persona in the app's own scope test `test`
+                             ("module.path::function"), whose source must name the endpoint by
+                             `token` (a path or a URL name); see test_delegated_scope_tests_exist
 
 The insider is officer_a (street A) and the outsider officer_b (street B), unless the entry says
 otherwise.
@@ -24,6 +27,58 @@ import pytest
 from cases.api.views import ACTION_NAMES
 
 INSIDER, OUTSIDER = "officer_a", "officer_b"
+
+# The apps of community work, early warning and integrations test the scope of every endpoint
+# themselves, persona by persona, with fixtures of their own objects.
+_D, _MEET, _GT = ("disputes.tests.test_scope::test_api_by_persona", "meetings.tests.test_meetings::test_pages_and_api_by_persona",
+                  "gridtasks.tests.test_gridtasks::test_pages_and_api_by_persona")
+_ENG = "volunteers.tests.test_scope::test_every_endpoint_is_scoped"
+_EW = "earlywarning.tests.test_scope_and_actions::test_api_lists_and_retrieves_only_warnings_in_scope"
+_EWA = "earlywarning.tests.test_scope_and_actions::test_api_actions"
+_INT = "integrations.tests.test_scope::test_every_api_endpoint_is_scoped"
+_HOT = "integrations.tests.test_hotline::test_bad_signatures_are_refused_in_chinese_and_nothing_is_stored"
+DELEGATED: dict[str, dict[tuple[str, str], str]] = {
+    _D: {("get", "/api/disputes/"): "/api/disputes/", ("get", "/api/disputes/{id}/"): "/api/disputes/{",
+         ("get", "/api/disputes/figures/"): "/api/disputes/figures/",
+         ("post", "/api/disputes/{id}/hand-over/"): "/hand-over/"},
+    "disputes.tests.test_scope::test_api_actions_out_of_scope": {
+        ("post", "/api/disputes/"): "/api/disputes/",
+        **{("post", f"/api/disputes/{{id}}/{name}/"): f"{name}"
+           for name in ("conclude", "follow-up", "fulfilment", "sessions", "start-mediation", "turn-into-case")}},
+    _MEET: {("get", "/api/meetings/"): "/api/meetings/", ("post", "/api/meetings/"): "/api/meetings/",
+            ("get", "/api/meetings/{id}/"): "/api/meetings/{",
+            ("post", "/api/meetings/{id}/decisions/"): "/decisions/", ("post", "/api/meetings/{id}/minutes/"): "/minutes/",
+            ("get", "/api/meeting-decisions/"): "/api/meeting-decisions/",
+            ("get", "/api/meeting-decisions/{id}/"): "/api/meeting-decisions/{",
+            ("post", "/api/meeting-decisions/{id}/done/"): "/done/"},
+    _GT: {("get", "/api/grid-tasks/"): "/api/grid-tasks/", ("post", "/api/grid-tasks/"): "/api/grid-tasks/",
+          ("get", "/api/grid-tasks/{id}/"): "/api/grid-tasks/{", ("get", "/api/grid-tasks/{id}/progress/"): "/progress/",
+          ("get", "/api/grid-task-items/"): "/api/grid-task-items/",
+          ("get", "/api/grid-task-items/{id}/"): "/api/grid-task-items/{",
+          ("post", "/api/grid-task-items/{id}/complete/"): "/complete/"},
+    _ENG: {("get", f"/api/{path}/"): f'"{name}-list"' for path, name in (
+        ("activities", "activity"), ("cobuilding/entries", "cobuilding-entry"), ("cobuilding/matches", "cobuilding-match"),
+        ("cobuilding/projects", "cobuilding-project"), ("home-visits", "homevisit"), ("party-members", "partymember"),
+        ("party-organizations", "partyorganization"), ("patrols", "patrol"), ("redemptions", "redemption"),
+        ("store-items", "storeitem"), ("volunteers", "volunteer"))}
+    | {("get", f"/api/{path}/{{id}}/"): '"-detail"' for path in (
+        "activities", "cobuilding/entries", "cobuilding/matches", "cobuilding/projects", "home-visits", "party-members",
+        "party-organizations", "patrols", "redemptions", "store-items", "volunteers")},
+    "volunteers.tests.test_scope::test_api_redeem_is_scoped_and_idempotent": {("post", "/api/redemptions/"): "redemption-list"},
+    "volunteers.tests.test_scope::test_api_patrol_start_points_end": {
+        ("post", "/api/patrols/"): "patrol-list", ("post", "/api/patrols/{id}/points/"): "patrol-points",
+        ("post", "/api/patrols/{id}/end/"): "patrol-end"},
+    _EW: {("get", "/api/warnings/"): "/api/warnings/", ("get", "/api/warnings/{id}/"): "/api/warnings/{"},
+    _EWA: {("post", "/api/warnings/{id}/acknowledge/"): "/acknowledge/", ("post", "/api/warnings/{id}/close/"): "/close/"},
+    _INT: {("get", "/api/webhooks/"): "/api/webhooks/", ("get", "/api/webhooks/{id}/"): "/api/webhooks/{",
+           ("put", "/api/webhooks/{id}/"): "client.put", ("patch", "/api/webhooks/{id}/"): "client.patch",
+           ("get", "/api/webhook-deliveries/"): "/api/webhook-deliveries/",
+           ("get", "/api/webhook-deliveries/{id}/"): "/api/webhook-deliveries/{",
+           ("post", "/api/webhook-deliveries/{id}/redeliver/"): "/redeliver/"},
+    "integrations.tests.test_scope::test_the_api_creates_an_endpoint_with_a_generated_secret_shown_once": {
+        ("post", "/api/webhooks/"): "/api/webhooks/"},
+    _HOT: {("post", "/api/hotline/{district}/orders/"): "/api/hotline/"},
+}
 
 SCOPE: dict[tuple[str, str], tuple] = {
     ("post", "/api/auth/token/"): ("public", "username + password"),
@@ -87,6 +142,7 @@ SCOPE: dict[tuple[str, str], tuple] = {
     ("get", "/api/audit-log/{id}/"): ("detail", "audit_a", "command", "officer_b"),
     ("get", "/api/indicators/"): ("query", "/api/indicators/?area={street_a.code}"),
     ("get", "/api/assessment/{kind}/"): ("query", "/api/assessment/community/?area={street_a.code}"),
+    **{op: ("delegated", test, token) for test, ops in DELEGATED.items() for op, token in ops.items()},
 }
 
 
@@ -161,7 +217,7 @@ def test_a_user_of_another_area_gets_404_or_a_list_without_it(scoped, api):
     checked = 0
     for (method, path), spec in SCOPE.items():
         kind = spec[0]
-        if kind == "public":
+        if kind in ("public", "delegated"):
             continue
         if kind in ("detail", "write", "list"):
             key = spec[1]
@@ -217,3 +273,17 @@ def test_a_user_of_another_area_gets_404_or_a_list_without_it(scoped, api):
             raise AssertionError(spec)
         checked += 1
     assert checked > 50
+
+
+def test_delegated_scope_tests_exist_and_name_their_endpoints():
+    """A delegated expectation must point at a real test whose source names the endpoint."""
+    import importlib
+    import inspect
+
+    for test, ops in DELEGATED.items():
+        module_name, function = test.split("::")
+        module = importlib.import_module(module_name)
+        assert callable(getattr(module, function, None)), f"{test} does not exist"
+        source = inspect.getsource(module)
+        for op, token in ops.items():
+            assert token in source, (op, test, token)

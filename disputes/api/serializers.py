@@ -34,7 +34,7 @@ class FollowUpSerializer(serializers.ModelSerializer):
         fields = ["id", "visited_at", "satisfaction", "note"]
 
 
-class EventSerializer(serializers.ModelSerializer):
+class DisputeEventSerializer(serializers.ModelSerializer):
     class Meta:
         model = DisputeEvent
         fields = ["action", "from_state", "to_state", "actor", "note", "created_at"]
@@ -53,7 +53,7 @@ class DisputeDetailSerializer(DisputeListSerializer):
     parties = PartySerializer(many=True, read_only=True)
     stages = StageSerializer(many=True, read_only=True)
     follow_ups = FollowUpSerializer(many=True, read_only=True)
-    events = EventSerializer(many=True, read_only=True)
+    events = DisputeEventSerializer(many=True, read_only=True)
 
     class Meta(DisputeListSerializer.Meta):
         fields = [*DisputeListSerializer.Meta.fields, "description", "outcome_note", "agreement_text",

@@ -136,3 +136,29 @@ def test_api_registers_and_reveal_is_audited(api, client, people):
     shown = client.post(reverse("disputes:reveal", args=[pk]), {"purpose": "联系当事人"})
     assert "13811112222" in shown.content.decode()
     assert AuditLog.objects.filter(action="dispute.unmask", object_id=str(pk)).count() == 1
+
+
+@pytest.mark.django_db
+def test_api_actions_out_of_scope(api, people, dispute):
+    """Every action endpoint, as a user of another street: 404 and nothing written; registering a
+    dispute in another street's grid is refused (400 on `grid`) and writes nothing."""
+    from disputes.models import Dispute
+
+    def state():
+        d = Dispute.objects.get(pk=dispute.pk)
+        return (d.state, d.version if hasattr(d, "version") else None, d.stages.count(),
+                AuditLog.objects.exclude(action__in=["dispute.view", "dispute.list"]).count())
+
+    before = state()
+    for name in ("conclude", "follow-up", "fulfilment", "sessions", "start-mediation", "turn-into-case", "hand-over"):
+        for who in ("officer_b", "worker_b11", "handler_bcg"):
+            response = api(who).post(f"/api/disputes/{dispute.pk}/{name}/", {"note": "越界", "kind": "judicial",
+                                     "outcome": "settled", "reason": "越界", "mediators": "越界"}, format="json")
+            assert response.status_code == 404, (name, who, response.status_code)
+    assert state() == before
+    count = Dispute.objects.count()
+    response = api("officer_b").post("/api/disputes/", {
+        "grid": people.grid_a11.code, "title": "越界", "description": "越界", "kind": "land", "source": "walk_in",
+        "parties": [{"role": "applicant", "name": "刘大海"}]}, format="json")
+    assert response.status_code in (400, 404), response.content
+    assert Dispute.objects.count() == count

@@ -48,6 +48,9 @@ def check_api(wired, client, persona):
         assert names <= {"外区订阅"} and (names == {"外区订阅"}) == (persona == "command_other")
         assert deliveries == set()
         assert {detail.status_code, delivery.status_code, patch.status_code, redeliver.status_code} == {404}
+        put = client.put(f"/api/webhooks/{wired.ours.pk}/", {"name": "越界", "url": "http://127.0.0.1:9/",
+                                                               "event_types": ["case.filed"]}, format="json")
+        assert put.status_code == 404, (persona, put.status_code)
     assert client.get(f"/api/webhooks/{wired.theirs.pk}/").status_code == (200 if persona == "command_other"
                                                                           else 404)
 

@@ -122,6 +122,13 @@ def test_pages_and_api_by_persona(client, api, cast):
     assert added.status_code == 201, added.content
     assert api("officer_a1").post(f"/api/meetings/{meeting.pk}/minutes/", {"minutes": "x"},
                                   format="json").status_code == 404
+    assert api("officer_a1").post(f"/api/meetings/{meeting.pk}/decisions/", {
+        "text": "越界", "owner_department": cast.dept_cg.pk, "working_days": 5}, format="json").status_code == 404
+    assert meeting.decisions.count() == 1
+    refused = api("officer_a1").post("/api/meetings/", {
+        "area": cast.community_b1.code, "title": "越界", "agenda": "议题", "held_at": timezone.now().isoformat(),
+        "departments": [cast.dept_cg.pk]}, format="json")
+    assert refused.status_code in (400, 404), refused.content
 
 
 @pytest.mark.django_db
