@@ -116,6 +116,9 @@ class DisputeViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retri
         """Mediated, settled, settlement rate, major-dispute revisit rate, parties' satisfaction."""
         params = request.query_params
         try:
+            for name in ("start", "end"):
+                if name in params and not params[name]:  # sent empty: a mistake, not "no limit"
+                    raise ValueError(name)
             start = dt.date.fromisoformat(params["start"]) if params.get("start") else \
                 dt.date.today().replace(month=1, day=1)
             end = dt.date.fromisoformat(params["end"]) if params.get("end") else None

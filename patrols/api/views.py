@@ -53,7 +53,8 @@ PointsResult = inline_serializer("PatrolPointsResult", {
 
 
 def _raise(exc: DjangoValidationError):
-    raise serializers.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+    # the error body is always an object: field errors by name, anything else under "detail"
+    raise serializers.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages})
 
 
 class PatrolViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,

@@ -109,7 +109,7 @@ class RedemptionViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Re
             redemption, created = actions.redeem(user, account=account, item=item,
                                                  key=data.validated_data["idempotency_key"])
         except DjangoValidationError as exc:
-            raise serializers.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages) \
+            raise serializers.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}) \
                 from exc
         return Response(RedemptionSerializer(redemption).data,
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
