@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Avg, Count, F, Min, Q
+from django.db.models import Avg, Count, F, Min, Q, Sum
 from django.db.models.functions import Floor, TruncDate
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
@@ -332,6 +332,50 @@ def department_data(view: View) -> list[dict]:
     return out
 
 
+def community_data(view: View) -> list[dict]:
+    """Community work in the area shown and the period, each figure only for a viewer who may see
+    its records (scoped by their own `restrict`): disputes mediated, settled and the settlement
+    rate (disputes.selectors.figures), patrols made and their distance, home visits, meeting
+    decisions overdue, grid-task items not done. Empty when the viewer sees none of these."""
+    from disputes.models import Dispute
+    from disputes.selectors import figures, local_day_start
+    from gridtasks.choices import ItemState
+    from gridtasks.models import GridTask, GridTaskItem
+    from meetings.models import Decision
+    from patrols.choices import PatrolState
+    from patrols.models import HomeVisit, Patrol
+
+    scope = get_scope(view.user)
+    start, end = local_day_start(view.period.start), local_day_start(view.period.end)
+
+    def under(queryset, field="area_path"):
+        return queryset.filter(**{f"{field}__startswith": view.area.path}) if view.area is not None else queryset
+
+    out = []
+    if scope.can("dispute.view"):
+        found = figures(under(Dispute.objects.restrict(view.user)), view.period.start, view.period.end)
+        out += [{"key": "disputes_mediated", "label": _("Disputes mediated"), "display": found.mediated},
+                {"key": "disputes_settled", "label": _("Disputes settled"), "display": found.settled},
+                {"key": "settlement_rate", "label": _("Settlement rate"),
+                 "display": "—" if found.settlement_rate is None else f"{found.settlement_rate * 100:.1f}%"}]
+    if scope.can("patrol.view"):
+        patrols = under(Patrol.objects.restrict(view.user)).filter(started_at__gte=start, started_at__lt=end,
+                                                                   state=PatrolState.ENDED)
+        totals = patrols.aggregate(n=Count("id"), metres=Sum("distance_m"))
+        visits = under(HomeVisit.objects.restrict(view.user)).filter(visited_at__gte=start, visited_at__lt=end)
+        out += [{"key": "patrols", "label": _("Patrols"), "display": totals["n"]},
+                {"key": "patrol_km", "label": _("Patrol distance (km)"), "display": f"{(totals['metres'] or 0) / 1000:.1f}"},
+                {"key": "home_visits", "label": _("Home visits"), "display": visits.count()}]
+    if scope.can("meeting.view") or scope.can("meeting.decide"):
+        decisions = under(Decision.objects.restrict(view.user)).overdue(view.now)
+        out.append({"key": "decisions_overdue", "label": _("Meeting decisions overdue"), "display": decisions.count()})
+    if scope.can("gridtask.send"):
+        sent = GridTask.objects.restrict(view.user).values("pk")
+        items = under(GridTaskItem.objects.filter(part__task__in=sent), "part__area_path").filter(state=ItemState.OPEN)
+        out.append({"key": "gridtask_items_open", "label": _("Grid task items not done"), "display": items.count()})
+    return out
+
+
 # --- the views ---------------------------------------------------------------------------------
 
 
@@ -357,7 +401,7 @@ def dashboard(request):
         "majors": Category.objects.filter(parent__isnull=True, is_active=True).order_by("kind", "code"),
         "feed": feed_data(view), "feed_url": reverse("indicators:dashboard-feed") + "?" + view.query(),
         "this_month": f"{today.year:04d}-{today.month:02d}", "warnings": warnings[:10],
-        "warning_total": len(warnings), "departments": department_data(view),
+        "warning_total": len(warnings), "departments": department_data(view), "community": community_data(view),
     })
 
 
