@@ -1186,6 +1186,7 @@ def delete_demo_cases(district_code: str) -> int:
     if not ids:
         return 0
     with transaction.atomic():
+        _release_references(ids)
         # other cases merged into demo ones lose the link rather than block the deletion
         Case.objects.filter(merged_into_id__in=ids).exclude(pk__in=ids).update(merged_into=None)
         for model, column in ((CasePhoto, "case_id"), (CaseEvent, "case_id"), (IdempotencyRecord, "case_id"),
@@ -1194,6 +1195,32 @@ def delete_demo_cases(district_code: str) -> int:
         Case.objects.filter(pk__in=ids).exclude(merged_into__isnull=True).update(merged_into=None)
         _delete_in(Case, "id", ids)
     return len(ids)
+
+
+def _release_references(ids: list[int]) -> None:
+    """Rows of other apps that point at the cases about to go (early-warning keys, webhook events,
+    patrol links, disputes, meeting decisions …): deleted where the relation cascades, set to
+    null where it does, their link rows removed for many-to-many. Read from the model relations,
+    so an app added later is covered too; the case loop's own tables are deleted by the caller."""
+    from django.db import models
+
+    from cases.models import Case, CaseEvent, CasePhoto, CaseTask, IdempotencyRecord
+
+    own = {Case, CaseEvent, CasePhoto, CaseTask, IdempotencyRecord}
+    for relation in Case._meta.get_fields(include_hidden=True):
+        if not relation.auto_created or relation.concrete or relation.related_model in own:
+            continue
+        if relation.many_to_many:
+            through = relation.through
+            column = next(f.column for f in through._meta.fields if f.related_model is Case)
+            _delete_in(through, column, ids)
+        elif relation.on_delete is models.SET_NULL:
+            field = relation.field
+            for start in range(0, len(ids), 500):
+                relation.related_model._base_manager.filter(**{f"{field.name}__in": ids[start:start + 500]}).update(
+                    **{field.name: None})
+        else:
+            _delete_in(relation.related_model, relation.field.column, ids)
 
 
 def _delete_in(model, column: str, ids: list[int]) -> None:
@@ -1265,7 +1292,13 @@ def load_demo_cases(district_code: str | None = None, count: int = DEFAULT_COUNT
         CaseTask.objects.bulk_create(tasks, batch_size=500)
         rows = []
         for number, story in enumerate(stories):
-            for seq, event in enumerate(story.events):
+            ordered = sorted(enumerate(story.events), key=lambda pair: (pair[1].at, pair[0]))
+            state = ""
+            for seq, event in ordered:
+                if event.action == "merged_in":  # no change of state: the target's state in timeline order
+                    event.from_state = event.to_state = state
+                elif event.to_state:
+                    state = event.to_state
                 rows.append((number, event.at, seq, story.case, event))
         rows.sort(key=lambda row: row[:3])
         CaseEvent.objects.bulk_create([_event_row(case, event) for *_, case, event in rows], batch_size=1000)
