@@ -182,7 +182,8 @@ def test_a_phone_without_gps_reports_by_tapping_the_map(live_loop, session):
     s.goto(reverse("cases:mobile-report"))
     page = s.page
     page.wait_for_selector("#pick-map .leaflet-interactive")
-    # the grid outline is drawn; tap inside it
+    # the grid outline is drawn; scroll the map into view (the menu above it wraps on a phone) and tap inside it
+    page.locator("#pick-map").scroll_into_view_if_needed()
     box = page.locator("#pick-map").bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.wait_for_selector('#pick-map[data-state="picked"]')
