@@ -52,33 +52,29 @@ def warning_detail(request, pk: int):
     return _detail(request, access_warning(request.user, pk))
 
 
-@login_required
-@require_POST
-def warning_acknowledge(request, pk: int):
+def _note_action(request, pk: int, form_class, act, done: str, form_name: str):
+    """Acknowledge or close: the form, the action, and on an error the page again with the input."""
     warning = access_warning(request.user, pk)
-    form = NoteForm(request.POST)
+    form = form_class(request.POST)
     if form.is_valid():
         try:
-            actions.acknowledge_warning(request.user, warning.pk, form.cleaned_data["note"])
+            act(request.user, warning.pk, form.cleaned_data["note"])
         except ValidationError as exc:
             add_action_errors(form, exc)
         else:
-            messages.success(request, _("The warning is acknowledged."))
+            messages.success(request, done)
             return redirect(warning.get_absolute_url())
-    return _detail(request, access_warning(request.user, pk), note_form=form, status=400)
+    return _detail(request, access_warning(request.user, pk), status=400, **{form_name: form})
+
+
+@login_required
+@require_POST
+def warning_acknowledge(request, pk: int):
+    return _note_action(request, pk, NoteForm, actions.acknowledge_warning, _("The warning is acknowledged."),
+                        "note_form")
 
 
 @login_required
 @require_POST
 def warning_close(request, pk: int):
-    warning = access_warning(request.user, pk)
-    form = CloseForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.close_warning(request.user, warning.pk, form.cleaned_data["note"])
-        except ValidationError as exc:
-            add_action_errors(form, exc)
-        else:
-            messages.success(request, _("The warning is closed."))
-            return redirect(warning.get_absolute_url())
-    return _detail(request, access_warning(request.user, pk), close_form=form, status=400)
+    return _note_action(request, pk, CloseForm, actions.close_warning, _("The warning is closed."), "close_form")

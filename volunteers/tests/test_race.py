@@ -1,37 +1,15 @@
 """Concurrent redemptions (threads, real transactions): the last unit goes to exactly one; the same
 idempotency key twice at once makes one entry; the balance always equals the sum of entries."""
 
-import threading
-
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Sum
 
+from core.testing import race
 from volunteers import actions, points
 from volunteers.models import PointsAccount, PointsEntry, Redemption, StoreItem
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def race(*calls):
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(i, call):
-        try:
-            barrier.wait()
-            results[i] = call()
-        except Exception as exc:  # noqa: BLE001 - the outcome is the point
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return results
 
 
 def _fund(account, amount, key):
