@@ -14,3 +14,7 @@ class AccountsConfig(AppConfig):
 
         for model in (RoleAssignment, Area, Department):
             bump_on_change(model, SCOPE_COUNTER)
+
+        from core.api.authentication import connect_signals
+
+        connect_signals()
