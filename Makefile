@@ -11,7 +11,7 @@ DISTRICT ?= 410611
 WORKERS ?= 3
 export DJANGO_SETTINGS_MODULE := gridgov.settings
 
-.PHONY: demo serve test lint test-sqlite test-postgres test-browser bench install install-dev system-deps \
+.PHONY: demo serve test lint test-sqlite test-postgres test-browser test-sqlite-browser bench install install-dev system-deps \
 	    translations clean
 
 $(BIN)/python:
@@ -57,11 +57,15 @@ test-postgres: install-dev translations system-deps
 test-browser: install-dev translations system-deps
 	$(BIN)/python -m pytest -q -m browser tests/browser
 
+# the SQLite suite, then the browser tests (on SQLite too): together about as long as the
+# PostgreSQL suite, which runs beside them
+test-sqlite-browser: test-sqlite
+	$(MAKE) test-browser
+
 test: system-deps install-dev translations
 	$(MAKE) lint
-	@# the two database suites side by side (each mostly keeps one core busy); output per suite
-	$(MAKE) --output-sync=target -j2 test-sqlite test-postgres
-	$(MAKE) test-browser
+	@# two lanes side by side (each mostly keeps one core busy); output per lane
+	$(MAKE) --output-sync=target -j2 test-sqlite-browser test-postgres
 
 bench: install-dev system-deps
 	@set -e; for script in bench/*.py; do \

@@ -74,7 +74,7 @@ def assert_agree(world, rng):
     return compared
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("seed", [1, 2])
 def test_rollup_equals_raw_for_every_count_on_random_cases(loop, seed):
     rng = random.Random(seed * 7919)
     generator = Generator(loop, seed)
