@@ -12,9 +12,10 @@ that moves each up one owning level (grid → community → street → district)
 one inbox message per sweep and kind, naming the case or, for several, their numbers. The inbox
 rows are written in the sweep's transaction, so nobody reads a warning for a claim that was rolled
 back; nothing leaves the system from here (no SMS), so there is nothing to hold back until after
-commit. The claims set only warned_at / overdue_at, which no index covers:
-on PostgreSQL, with the free room migration 0002 leaves on each page, they are heap-only updates
-that write no index entries.
+commit. The claims set only warned_at / overdue_at, and the escalation only owner_area, owner_level
+and counters, none of which an index covers (owner_area has no index for this reason): on
+PostgreSQL, with the free room migration 0002 leaves on each page, they are heap-only updates that
+write no index entries.
 """
 
 from __future__ import annotations

@@ -131,8 +131,12 @@ class Case(models.Model):
     state = models.CharField(_("state"), max_length=16, choices=CaseState.choices,
                              default=CaseState.REPORTED)  # case_state_due and case_state_warn lead with it
     state_before_suspension = models.CharField(max_length=16, blank=True)
+    # No index: nothing looks cases up by their owning area (scope goes by area_path), and without
+    # one the deadline sweep's escalation (which moves owner_area up a level) is a heap-only update
+    # that writes no index entries (see cases/jobs.py). The price: deleting an area (a leaf without
+    # staff, rare) scans the cases for this PROTECT check.
     owner_area = models.ForeignKey("areas.Area", verbose_name=_("owning level"), on_delete=models.PROTECT,
-                                   related_name="owned_cases")
+                                   related_name="owned_cases", db_index=False)
     owner_level = models.CharField(_("owning level"), max_length=16, choices=OwnerLevel.choices)
     resolved_level = models.CharField(_("resolved at level"), max_length=16, choices=OwnerLevel.choices, blank=True)
     self_resolved = models.BooleanField(_("resolved on the spot"), default=False)
