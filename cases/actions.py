@@ -41,7 +41,7 @@ from core.counters import StampedCache
 from core.crypto import decrypt, encrypt
 from core.images import reencode
 from core.notify import notify, send_sms
-from core.sql import lock_row
+from core.sql import lock_row, reserve_id
 from core.workcalendar import get_calendar
 from integrations import outbox
 
@@ -328,8 +328,12 @@ def report_case(
     standard = standard_of(category)
     try:
         with transaction.atomic():
+            # the number is the local date and the primary key: with the key taken first, one INSERT
+            reserved = reserve_id(Case)
+            day = f"{timezone.localtime(now):%Y%m%d}"
             case = Case(
-                number=f"T{uuid.uuid4().hex[:19]}", category=category, description=description,
+                pk=reserved, number=f"{day}{reserved:07d}" if reserved else f"T{uuid.uuid4().hex[:19]}",
+                category=category, description=description,
                 address=(address or "").strip()[:200], lon=float(lon), lat=float(lat), grid=grid,
                 area_path=grid.path, district_code=grid.district_code, channel=channel,
                 external_id=(external_id or "")[:64],
@@ -345,9 +349,10 @@ def report_case(
                 case.closed_on_time = True
             else:
                 _set_step(case, now, standard.accept_hours)
-            case.save()
-            case.number = f"{now:%Y%m%d}{case.pk:07d}"
-            case.save(update_fields=["number"])
+            case.save(force_insert=True)
+            if not reserved:
+                case.number = f"{day}{case.pk:07d}"
+                case.save(update_fields=["number"])
             if idempotency_key:
                 IdempotencyRecord.objects.create(key=idempotency_key, case=case)
             role = ""

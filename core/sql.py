@@ -49,3 +49,23 @@ def lock_row(queryset, pk):
     if not model._default_manager.select_for_update().filter(pk=pk).values_list("pk", flat=True):
         raise model.DoesNotExist(f"{model._meta.object_name} matching query does not exist.")
     return queryset.get(pk=pk)
+
+
+def reserve_id(model) -> int | None:
+    """The primary key the next row of `model` will get, taken now, so that values made from it (a
+    case number) go into the one INSERT instead of an UPDATE after it. PostgreSQL: nextval of the
+    id's sequence (never handed out twice). SQLite: one above the AUTOINCREMENT counter, which is
+    safe only inside a transaction, where the settings' BEGIN IMMEDIATE holds the write lock until
+    the row is in. None elsewhere (the caller inserts first and fills the value in after)."""
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s))", [table, model._meta.pk.column])
+            return cursor.fetchone()[0]
+        if connection.vendor == "sqlite" and connection.in_atomic_block:
+            # Django's SQLite primary keys are AUTOINCREMENT: sqlite_sequence holds the highest
+            # id ever given (explicit ones included), no row there until the first insert
+            cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+            row = cursor.fetchone()
+            return (row[0] if row else 0) + 1
+    return None

@@ -62,3 +62,25 @@ def test_a_role_granted_or_revoked_counts_from_the_next_request(loop, api):
     # moved to another community: the scope follows the area too
     assignment = grant_role(None, user=loop.stranger, role="community_officer", area=loop.community_b1)
     assert client.get(f"/api/cases/{case_id}/").status_code == 404
+
+
+def test_one_report_writes_its_case_row_once_numbered_by_the_local_date(loop, api):
+    """The case number (local date + primary key) goes into the one INSERT: the key is taken first
+    (core.sql.reserve_id), so no UPDATE of the case row follows; just after midnight in Shanghai
+    (still the day before in UTC) the number carries the Shanghai date."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = api("worker_a11")
+    report(client, "warm-up")
+    with time_machine.travel(dt.datetime(2026, 11, 17, 0, 20, tzinfo=SH), tick=False), \
+            CaptureQueriesContext(connection) as queries:
+        made = report(client, "after-midnight")
+    assert made.status_code == 201
+    body = made.json()
+    assert body["number"] == f"20261117{body['id']:07d}"
+    writes = [q["sql"] for q in queries.captured_queries if '"cases_case"' in q["sql"]
+              and q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE"))]
+    assert len(writes) == 1 and writes[0].lstrip().upper().startswith("INSERT"), writes
+    second = report(client, "next")
+    assert second.json()["id"] > body["id"]
