@@ -102,7 +102,7 @@ def dispute_satisfaction_rate():
 # --- patrols (巡查, 每日上下午双巡) -------------------------------------------------------------------
 
 
-@_define(_("Patrols"), COUNT, (AREAS,))
+@_define(_("Patrols made"), COUNT, (AREAS,))
 def patrols():
     """巡查次数: patrols started in the period (`started_at` ∈ P) in the area's grids, by anyone."""
 
@@ -208,12 +208,15 @@ GRID_DUTIES = ("patrol_grid_days", "patrol_halves_expected", "patrol_halves_miss
 
 
 def _finish(values: dict, subject: str) -> dict:
-    """Adds the rates and means of `subject` to its counts (rounded: rates to 4 places, means to 2)."""
+    """Adds the rates and means of `subject` to its counts (rates exact, as the scores use them;
+    means per day rounded to 2 places, as they are only shown)."""
     for indicator in COMMUNITY_INDICATORS.values():
         if indicator.ratio and subject in indicator.subjects:
             numerator, denominator = indicator.ratio
             value = ratio(values.get(numerator), values.get(denominator))
-            values[indicator.key] = None if value is None else round(value, 4 if indicator.kind == RATE else 2)
+            if value is not None and indicator.kind == NUMBER:
+                value = round(value, 2)
+            values[indicator.key] = value
     return values
 
 
