@@ -377,3 +377,14 @@ def test_the_page_and_the_pdf_show_the_community_columns(world):
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(b"".join(response.streaming_content))).pages)
     flat = text.replace(" ", "").replace("\n", "")
     assert "甲一第一网格" in flat and "62.7" in flat and "1.67" in flat and "97.6%" in flat  # B11: 41/42 missed
+
+
+def test_every_community_indicator_is_documented_and_labelled():
+    from pathlib import Path
+
+    from indicators.scores import COMPONENTS, label_of
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "indicators.md").read_text(encoding="utf-8")
+    assert [k for k in community.COMMUNITY_INDICATORS if f"`{k}`" not in text] == []
+    assert [k for k, i in community.COMMUNITY_INDICATORS.items() if len(i.doc) < 20] == []
+    assert all(str(label_of(c.key)) for components in COMPONENTS.values() for c in components)
