@@ -369,6 +369,7 @@ def test_the_page_and_the_pdf_show_the_community_columns(world):
     for label in labels:
         assert label in page
     assert "33.3%" in page and "1.67" in page  # A1's missed patrol share, A11's patrols per grid-day
+    assert "漏巡率按 100 减去该比率计分" in page  # how community work is scored
 
     from pypdf import PdfReader
 
