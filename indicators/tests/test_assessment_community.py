@@ -321,7 +321,7 @@ def sheet_rows(response) -> list[tuple]:
     return list(book.active.iter_rows(values_only=True))
 
 
-def test_an_out_of_scope_streets_figures_never_appear(world):
+def test_an_out_of_scope_streets_figures_never_appear(world, api):
     w = world
     # street A's officer: only street A's communities and grids, with exactly the figures the
     # district sees for them (none of street B's disputes, patrols, tasks or decisions)
@@ -351,6 +351,10 @@ def test_an_out_of_scope_streets_figures_never_appear(world):
     assert client.get(f"/assessment/community/export.xlsx?period=2026-11&area={w.street_b.code}").status_code == 404
     page = client.get("/assessment/street/?period=2026-11").content.decode()
     assert "甲街道" in page and "乙街道" not in page
+    data = api("officer_a").get("/api/assessment/community/?period=2026-11").json()
+    assert [(r["name"], r["indicators"]["disputes_mediated"], r["points"]["dispute_settlement_rate"])
+            for r in data["results"]] == [("甲一社区", 4, 50.0)]
+    assert "dispute_settlement_rate" in {c["key"] for c in data["components"]}
     # the district's sheet holds both, with B1's figures
     rows = sheet_rows(login(w.command).get("/assessment/community/export.xlsx?period=2026-11"))
     assert [(r[1], r[mediated], r[settled]) for r in rows[2:]] == [("乙一社区", 2, 2), ("甲一社区", 4, 2)]
