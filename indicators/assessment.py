@@ -9,6 +9,10 @@ Who sees what (the one scoping mechanism, `restrict`, with the capability "case.
   department handler (case.task, no case.view) sees their own department, all its tasks;
 * grid workers: the grid_worker roles on the viewer's grids (active during the period).
 `within` (an area the viewer sees) narrows any ranking to one subtree.
+
+The community-work figures (disputes, patrols, grid tasks, meeting decisions: indicators/community.py)
+are counted on exactly the same paths, so a street officer's rankings hold their street's figures
+only.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scope import get_scope
+from indicators import community
 from indicators.definitions import (
     DEPARTMENT_SCOPE,
     PERSON_SCOPE,
@@ -45,16 +50,20 @@ class Kind:
     score_kind: str
     level: str | None = None
     counts: tuple[str, ...] = ()  # volume columns shown before the component indicators
+    community: tuple[str, ...] = ()  # community-work volumes (indicators/community.py), shown after those
 
 
+AREA_COMMUNITY = ("disputes_mediated", "disputes_settled", "patrols_per_grid_day")
 KINDS: dict[str, Kind] = {
-    "street": Kind("street", _("Streets"), ScoreKind.AREA, "street", ("reports", "due", "closed_on_time")),
-    "community": Kind("community", _("Communities"), ScoreKind.AREA, "community", ("reports", "due", "closed_on_time")),
-    "grid": Kind("grid", _("Grids"), ScoreKind.AREA, "grid", ("reports", "due", "closed_on_time")),
+    "street": Kind("street", _("Streets"), ScoreKind.AREA, "street", ("reports", "due", "closed_on_time"),
+                   AREA_COMMUNITY),
+    "community": Kind("community", _("Communities"), ScoreKind.AREA, "community", ("reports", "due", "closed_on_time"),
+                      AREA_COMMUNITY),
+    "grid": Kind("grid", _("Grids"), ScoreKind.AREA, "grid", ("reports", "due", "closed_on_time"), AREA_COMMUNITY),
     "department": Kind("department", _("Departments"), ScoreKind.DEPARTMENT, None,
-                       ("tasks", "tasks_due", "tasks_on_time")),
+                       ("tasks", "tasks_due", "tasks_on_time"), ("decisions_due",)),
     "grid_worker": Kind("grid_worker", _("Grid workers"), ScoreKind.GRID_WORKER, None,
-                        ("reports_by", "verifications")),
+                        ("reports_by", "verifications"), ("worker_patrols", "patrols_per_day")),
 }
 
 
@@ -85,7 +94,7 @@ class Ranking:
 
     @property
     def columns(self) -> list[str]:
-        return list(self.kind.counts) + [c.key for c in self.components]
+        return list(self.kind.counts) + list(self.kind.community) + [c.key for c in self.components]
 
 
 def case_paths(user) -> tuple[str, ...] | None:
@@ -144,11 +153,14 @@ def _area_rows(user, kind: Kind, period: Period, within, source: str, weights) -
     if within is not None:
         areas = areas.filter(path__startswith=within.path)
     areas = list(areas.order_by("code"))
-    found = area_counts(areas, _filter_paths(user, within), period, source)
+    paths = _filter_paths(user, within)
+    found = area_counts(areas, paths, period, source)
+    work = community.area_figures(areas, paths, period)
     rows = []
     for area in areas:
         values = dict(found[area.pk])
         values.update(rates(values, AREA_SCOPE))
+        values.update(work[area.pk])
         rows.append(Row(area, area.name, area.code, area.parent.name if area.parent_id else "", values,
                         score(kind.score_kind, values, weights)))
     return rows
@@ -179,10 +191,12 @@ def _department_rows(user, kind: Kind, period: Period, within, source: str, weig
     if not departments:
         return []
     by_department = counts(ScopeFilter(paths=paths or ()), period, source=source, group_by="department_id")
+    work = community.department_figures(departments, paths, period)
     rows = []
     for department in departments:
         values = dict(by_department.get(department.pk) or zero_counts())
         values.update(rates(values, DEPARTMENT_SCOPE))
+        values.update(work[department.pk])
         rows.append(Row(department, department.name, department.code, department.area.name, values,
                         score(kind.score_kind, values, weights)))
     return rows
@@ -214,12 +228,15 @@ def _worker_rows(user, kind: Kind, period: Period, within, source: str, weights)
     by_grid = area_counts(Area.objects.filter(pk__in=list(grids)).defer("boundary"), tuple(g.path for g in grids.values()),
                           period, source)
     people = person_counts(list(users), period)
-    most = {"report_volume": max((p["reports_by"] for p in people.values()), default=0)}
+    work = community.worker_figures(grids_of, paths, period)
+    most = {"report_volume": max((p["reports_by"] for p in people.values()), default=0),
+            "visit_volume": max((w["visit_volume"] for w in work.values()), default=0)}
     rows = []
     for user_id, person in users.items():
         values = dict(people[user_id])
         values.update(rates(values, PERSON_SCOPE))
         values["report_volume"] = values["reports_by"]
+        values.update(work[user_id])
         grid_totals = zero_counts()
         for grid in grids_of[user_id]:
             add_counts(grid_totals, by_grid.get(grid.pk, {}))

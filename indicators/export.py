@@ -18,16 +18,19 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def column_label(key: str) -> str:
-    from indicators.scores import EXTRA_LABELS
+    from indicators.scores import label_of
 
-    return str(EXTRA_LABELS.get(key) or INDICATORS[key].label)
+    return str(label_of(key))
 
 
 def is_rate(key: str) -> bool:
+    from indicators.community import COMMUNITY_INDICATORS, RATE
     from indicators.scores import EXTRA_LABELS
 
     if key == "report_volume":
         return False
+    if key in COMMUNITY_INDICATORS:
+        return COMMUNITY_INDICATORS[key].kind == RATE
     return key in EXTRA_LABELS or INDICATORS[key].kind == "rate"
 
 

@@ -18,7 +18,7 @@ from accounts.scope import get_scope
 from core.audit import record
 from indicators.assessment import Ranking, case_paths
 from indicators.definitions import INDICATORS, Period, ScopeFilter, as_display, compute
-from indicators.export import column_label, district_of, header_line
+from indicators.export import column_label, district_of, header_line, is_rate
 
 FONT = "STSong-Light"
 PDF = "application/pdf"
@@ -161,6 +161,10 @@ def _cell(key: str, value) -> str:
         return "—"
     if key in INDICATORS:
         return as_display(key, value)
+    if key:
+        if is_rate(key):
+            return f"{100 * value:.1f}%"
+        return f"{value:,}" if isinstance(value, int) else f"{value:.2f}"
     if isinstance(value, float):
         return f"{100 * value:.1f}%" if value <= 1 else f"{value:.1f}"
     return str(value)

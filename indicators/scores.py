@@ -15,7 +15,9 @@ returns, verification) and bottom-up (双考核, "谁呼谁评，下评上": the
 satisfaction); each half is also shown on its own. Grades: A ≥ 90, B ≥ 75, C ≥ 60, D ≥ 40, E below.
 
 The weights live in `ScoreWeight` (edited by administrators in /admin/, every change audited by
-`save_weight`); a kind with no rows uses DEFAULT_WEIGHTS, which migration 0002 also writes.
+`save_weight`); a kind with no rows uses DEFAULT_WEIGHTS, which migrations 0002 and 0004 also write.
+The community-work components (disputes, patrols, grid tasks, meeting decisions) are defined in
+indicators/community.py.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from indicators.community import COMMUNITY_INDICATORS
 from indicators.definitions import HIGHER, INDICATORS, LOWER
 from indicators.models import ScoreKind, ScoreWeight
 
@@ -42,13 +45,25 @@ class Component:
 
     @property
     def label(self):
-        if self.key in EXTRA_LABELS:
-            return EXTRA_LABELS[self.key]
-        return INDICATORS[self.key].label
+        return label_of(self.key)
 
     @property
     def better(self) -> str:
-        return HIGHER if self.key in EXTRA_LABELS else INDICATORS[self.key].better
+        if self.key in EXTRA_LABELS:
+            return HIGHER
+        if self.key in COMMUNITY_INDICATORS:
+            return COMMUNITY_INDICATORS[self.key].better
+        return INDICATORS[self.key].better
+
+
+def label_of(key: str):
+    """The label of any value a ranking shows: the scores' own (EXTRA_LABELS), a community-work
+    indicator (indicators/community.py) or a case indicator (indicators/definitions.py)."""
+    if key in EXTRA_LABELS:
+        return EXTRA_LABELS[key]
+    if key in COMMUNITY_INDICATORS:
+        return COMMUNITY_INDICATORS[key].label
+    return INDICATORS[key].label
 
 
 EXTRA_LABELS = {
@@ -64,6 +79,12 @@ COMPONENTS: dict[str, list[Component]] = {
         Component("in_grid_resolution_rate"),
         Component("rework_rate"),
         Component("satisfaction_rate", BOTTOM_UP),
+        # community work (indicators/community.py)
+        Component("dispute_settlement_rate"),
+        Component("missed_patrol_share"),
+        Component("gridtask_on_time_rate"),
+        Component("decision_on_time_rate"),
+        Component("dispute_satisfaction_rate", BOTTOM_UP),
     ],
     ScoreKind.DEPARTMENT: [
         Component("on_time_handling_rate"),
@@ -72,24 +93,37 @@ COMPONENTS: dict[str, list[Component]] = {
         Component("extension_rate"),
         Component("rework_rate"),
         Component("satisfaction_rate", BOTTOM_UP),
+        Component("decision_on_time_rate"),
     ],
     ScoreKind.GRID_WORKER: [
         Component("report_volume", relative_to_peers=True),
         Component("verification_on_time_rate"),
         Component("self_resolution_share"),
         Component("grid_satisfaction_rate", BOTTOM_UP),
+        Component("missed_patrol_share"),
+        Component("visit_volume", relative_to_peers=True),
+        Component("gridtask_on_time_rate"),
     ],
 }
 
-# Top-down 50 / bottom-up 50 for areas and departments (两个一半: the system's measurements and the
-# residents' ratings); the 三率 are response rate, resolution (= closure) rate and satisfaction rate.
+# Each kind sums to 100. The case components keep their relative weights of migration 0002 (each
+# scaled by 0.8: the case loop weighs 80, community work 20), so a subject without community-work
+# data scores exactly as before (its community components drop out and the case weights count in
+# their place). Areas: top-down 56 / bottom-up 44 (两个一半: the residents' ratings of the cases
+# 40 and the dispute parties' satisfaction 4); the 三率 are response, resolution (= closure) and
+# satisfaction rate. Departments: 80 on their tasks, 20 on the joint-meeting decisions they own.
+# Grid workers: 80 on the case loop, 20 on patrols, home visits and grid tasks.
+# Migration 0004 writes these where a kind still had exactly the 0002 rows (never over an edit).
 DEFAULT_WEIGHTS: dict[str, dict[str, int]] = {
-    ScoreKind.AREA: {"on_time_closure_rate": 20, "closure_rate": 15, "response_rate": 5,
-                     "in_grid_resolution_rate": 5, "rework_rate": 5, "satisfaction_rate": 50},
-    ScoreKind.DEPARTMENT: {"on_time_handling_rate": 25, "handling_rate": 10, "return_rate": 5, "extension_rate": 5,
-                           "rework_rate": 5, "satisfaction_rate": 50},
-    ScoreKind.GRID_WORKER: {"report_volume": 25, "verification_on_time_rate": 25, "self_resolution_share": 10,
-                            "grid_satisfaction_rate": 40},
+    ScoreKind.AREA: {"on_time_closure_rate": 16, "closure_rate": 12, "response_rate": 4,
+                     "in_grid_resolution_rate": 4, "rework_rate": 4, "satisfaction_rate": 40,
+                     "dispute_settlement_rate": 4, "missed_patrol_share": 5, "gridtask_on_time_rate": 4,
+                     "decision_on_time_rate": 3, "dispute_satisfaction_rate": 4},
+    ScoreKind.DEPARTMENT: {"on_time_handling_rate": 20, "handling_rate": 8, "return_rate": 4, "extension_rate": 4,
+                           "rework_rate": 4, "satisfaction_rate": 40, "decision_on_time_rate": 20},
+    ScoreKind.GRID_WORKER: {"report_volume": 20, "verification_on_time_rate": 20, "self_resolution_share": 8,
+                            "grid_satisfaction_rate": 32, "missed_patrol_share": 8, "visit_volume": 6,
+                            "gridtask_on_time_rate": 6},
 }
 
 

@@ -73,7 +73,7 @@ def test_grades():
 
 
 def test_the_default_weights_are_the_migrations():
-    migration = importlib.import_module("indicators.migrations.0002_default_weights")
+    migration = importlib.import_module("indicators.migrations.0004_community_weights")
     assert {str(k): v for k, v in DEFAULT_WEIGHTS.items()} == migration.DEFAULTS
     assert all(sum(w.values()) == 100 for w in DEFAULT_WEIGHTS.values())
 
