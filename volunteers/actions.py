@@ -108,6 +108,8 @@ def save_team(actor, *, area, name: str, members=None, team: Team | None = None)
             team = Team.objects.select_for_update().get(pk=team.pk)
             before = {"name": team.name, "area": team.area_id,
                       "members": sorted(team.members.values_list("pk", flat=True))}
+            if members is None and team.members.exclude(area_path__startswith=community.path).exists():
+                raise ValidationError({"members": _("Team members must live in the team's community.")})
         else:
             team = Team()
         team.name = name[:100]

@@ -1,6 +1,7 @@
 import uuid
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from volunteers.choices import CONSENT_TEXT, PointAction
@@ -96,10 +97,12 @@ class ActivityEditForm(ActivityForm):
 
     team = forms.ModelChoiceField(label=_("Team"), required=False, queryset=None)
 
-    def __init__(self, *args, user, teams, **kwargs):
+    def __init__(self, *args, user, teams, rule=None, **kwargs):
         super().__init__(*args, user=user, **kwargs)
         del self.fields["community"]
         self.fields["team"].queryset = teams
+        if rule is not None:  # keep the activity's rule even if it was switched off since
+            self.fields["rule"].queryset = PointRule.objects.filter(Q(active=True) | Q(pk=rule.pk))
 
 
 class ItemEditForm(forms.Form):

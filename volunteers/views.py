@@ -374,6 +374,7 @@ def activity_edit(request, pk):
         messages.error(request, _("This activity was cancelled."))
         return redirect("volunteers:activity", activity.pk)
     form = ActivityEditForm(request.POST or None, user=user, teams=Team.objects.filter(area=activity.area),
+                            rule=activity.rule,
                             initial={"title": activity.title, "place": activity.place,
                                      "starts_at": timezone.localtime(activity.starts_at),
                                      "ends_at": timezone.localtime(activity.ends_at), "capacity": activity.capacity,
