@@ -126,3 +126,13 @@ def test_two_check_outs_at_once_pay_the_points_once(world):
     assert entries.count() == 1
     account = PointsAccount.objects.get(volunteer=world.volunteer_a)
     assert account.balance == entries.get().amount == 15  # 1 h × 10 + 5
+
+
+def test_a_team_does_not_move_away_from_its_members(world, api):
+    cast = world.cast
+    team = actions.save_team(None, area=cast.community_a1, name="甲一志愿服务队", members=[world.volunteer_a])
+    before = snapshot(*MODELS)
+    response = api("command").patch(reverse("volunteerteam-detail", args=[team.pk]), {"area": cast.community_b1.pk},
+                                    format="json")
+    assert response.status_code == 400 and chinese(response), response.content
+    assert snapshot(*MODELS) == before
