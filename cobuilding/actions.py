@@ -6,11 +6,14 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cobuilding.choices import MATCH_TRANSITIONS, Category, EntryKind, EntryState, MatchState, ProjectState
 from cobuilding.models import ListEntry, Match, Project
 from core.audit import record
+from core.notify import notify
 from volunteers.actions import CHANGE, community_of, require
 
 
@@ -19,11 +22,18 @@ def _organization_ok(organization, community) -> None:
         raise ValidationError({"organization": _("The organization lies outside the community.")})
 
 
+def _entry_state(entry: ListEntry) -> dict:
+    return {"title": entry.title, "category": entry.category, "description": entry.description,
+            "organization": entry.organization_id, "area": entry.area_id, "state": entry.state}
+
+
 def save_entry(actor, *, area, kind: str, title: str, category: str = Category.OTHER, description: str = "",
                organization=None, entry: ListEntry | None = None) -> ListEntry:
+    """Add a line to a community's needs or resources list, or change one (its list stays, a
+    closed line cannot be changed)."""
     community = community_of(area)
     errors = {}
-    if kind not in EntryKind.values:
+    if entry is None and kind not in EntryKind.values:
         errors["kind"] = _("Choose needs or resources.")
     if not (title or "").strip():
         errors["title"] = _("The title is required.")
@@ -33,18 +43,59 @@ def save_entry(actor, *, area, kind: str, title: str, category: str = Category.O
         raise ValidationError(errors)
     _organization_ok(organization, community)
     require(actor, CHANGE, community)
+    if entry is not None:
+        require(actor, CHANGE, entry.area)
     with transaction.atomic():
         before = None
         if entry is not None:
             entry = ListEntry.objects.select_for_update().get(pk=entry.pk)
-            before = {"title": entry.title, "state": entry.state}
+            if entry.state == EntryState.CLOSED:
+                raise ValidationError(_("This entry is closed."))
+            if entry.area_id != community.pk and Match.objects.filter(
+                    Q(need=entry) | Q(resource=entry)).exclude(state=MatchState.CANCELLED).exists():
+                raise ValidationError({"area": _("A matched entry cannot move to another community.")})
+            before = _entry_state(entry)
         else:
             entry = ListEntry(kind=kind, created_by=actor)
         entry.title, entry.category = title.strip()[:120], category
         entry.description, entry.organization = (description or "").strip(), organization
         entry.place_in(community)
         entry.save()
-        record(actor, f"cobuilding.{kind}.save", entry, before=before, after={"title": entry.title})
+        record(actor, f"cobuilding.{entry.kind}.save", entry, before=before, after=_entry_state(entry))
+    return entry
+
+
+def close_entry(actor, entry: ListEntry, *, note: str = "") -> ListEntry:
+    """Close a line of the lists; its matches still under way are cancelled with it."""
+    require(actor, CHANGE, entry.area)
+    with transaction.atomic():
+        entry = ListEntry.objects.select_for_update().get(pk=entry.pk)
+        if entry.state == EntryState.CLOSED:
+            raise ValidationError(_("This entry is already closed."))
+        before = entry.state
+        live = Match.objects.select_for_update().filter(Q(need=entry) | Q(resource=entry)).filter(
+            state__in=[MatchState.PROPOSED, MatchState.AGREED])
+        cancelled = []
+        for match in live:
+            match.state = MatchState.CANCELLED
+            match.save(update_fields=["state", "updated_at"])
+            cancelled.append(match.pk)
+            record(actor, "cobuilding.match.move", match, before={"state": "live"},
+                   after={"state": MatchState.CANCELLED}, note=_("The entry was closed."))
+        # a need left without a live match by the resource's closing is open again
+        for need_id in set(Match.objects.filter(pk__in=cancelled).exclude(need=entry).values_list("need", flat=True)):
+            need = ListEntry.objects.select_for_update().get(pk=need_id)
+            if need.state == EntryState.MATCHED and not Match.objects.filter(need=need).exclude(
+                    state=MatchState.CANCELLED).exists():
+                need.state = EntryState.OPEN
+                need.save(update_fields=["state"])
+        entry.state = EntryState.CLOSED
+        entry.save(update_fields=["state"])
+        record(actor, f"cobuilding.{entry.kind}.close", entry, before={"state": before},
+               after={"state": EntryState.CLOSED, "cancelled_matches": cancelled}, note=(note or "").strip()[:300])
+        creator = entry.created_by_id
+    notify([creator] if creator and (actor is None or creator != actor.pk) else [], "cobuilding.closed",
+           _("The list entry %(title)s was closed.") % {"title": entry.title}, obj=entry)
     return entry
 
 
@@ -57,6 +108,8 @@ def propose_match(actor, *, need: ListEntry, resource: ListEntry, note: str = ""
             locked = ListEntry.objects.select_for_update().get(pk=need.pk)
             if locked.state == EntryState.CLOSED:
                 raise ValidationError(_("This need is closed."))
+            if ListEntry.objects.filter(pk=resource.pk, state=EntryState.CLOSED).exists():
+                raise ValidationError(_("This resource is closed."))
             match = Match(need=need, resource=resource, note=(note or "").strip()[:300], created_by=actor)
             match.place_in(need.area)
             match.save()
@@ -116,11 +169,13 @@ def save_project(actor, *, area, title: str, owner: str, starts_on: dt.date, end
         raise ValidationError(errors)
     _organization_ok(organization, community)
     require(actor, CHANGE, community)
+    if project is not None:
+        require(actor, CHANGE, project.area)
     with transaction.atomic():
         before = None
         if project is not None:
             project = Project.objects.select_for_update().get(pk=project.pk)
-            before = {"state": project.state, "ends_on": str(project.ends_on or "")}
+            before = _project_state(project)
         else:
             project = Project()
         project.title, project.owner = title.strip()[:120], owner.strip()[:60]
@@ -128,6 +183,33 @@ def save_project(actor, *, area, title: str, owner: str, starts_on: dt.date, end
         project.outcome, project.organization, project.need = (outcome or "").strip(), organization, need
         project.place_in(community)
         project.save()
-        record(actor, "cobuilding.project.save", project, before=before,
-               after={"state": state, "ends_on": str(ends_on or "")})
+        record(actor, "cobuilding.project.save", project, before=before, after=_project_state(project))
+    return project
+
+
+def _project_state(project: Project) -> dict:
+    return {"title": project.title, "owner": project.owner, "area": project.area_id,
+            "starts_on": str(project.starts_on), "ends_on": str(project.ends_on or ""), "state": project.state,
+            "outcome": project.outcome, "organization": project.organization_id, "need": project.need_id}
+
+
+def finish_project(actor, project: Project, *, outcome: str, ends_on: dt.date | None = None) -> Project:
+    """A project ends with its outcome (the end date defaults to today)."""
+    require(actor, CHANGE, project.area)
+    errors = {}
+    if not (outcome or "").strip():
+        errors["outcome"] = _("A finished project needs its outcome.")
+    ends_on = ends_on or timezone.localdate()
+    if ends_on < project.starts_on:
+        errors["ends_on"] = _("The project cannot end before it starts.")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        project = Project.objects.select_for_update().get(pk=project.pk)
+        if project.state == ProjectState.FINISHED:
+            raise ValidationError(_("This project is already finished."))
+        before = _project_state(project)
+        project.state, project.outcome, project.ends_on = ProjectState.FINISHED, outcome.strip(), ends_on
+        project.save(update_fields=["state", "outcome", "ends_on", "updated_at"])
+        record(actor, "cobuilding.project.finish", project, before=before, after=_project_state(project))
     return project

@@ -37,8 +37,10 @@ class MatchMoveForm(forms.Form):
 class ProjectForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=120)
     owner = forms.CharField(label=_("Owner"), max_length=60)
-    starts_on = forms.DateField(label=_("Starts on"), widget=forms.DateInput(attrs={"type": "date"}))
-    ends_on = forms.DateField(label=_("Ends on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    starts_on = forms.DateField(label=_("Starts on"), widget=forms.DateInput(attrs={"type": "date"},
+                                                                             format="%Y-%m-%d"))
+    ends_on = forms.DateField(label=_("Ends on"), required=False,
+                              widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     state = forms.ChoiceField(label=_("State"), choices=ProjectState.choices)
     outcome = forms.CharField(label=_("Outcome"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
@@ -46,3 +48,11 @@ class ProjectForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["community"] = CommunityField(user)
         self.order_fields(["community"])
+
+
+class EntryEditForm(EntryForm):
+    """An entry stays on its list (needs or resources)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["kind"]

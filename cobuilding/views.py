@@ -14,12 +14,20 @@ from django.views.decorators.http import require_POST
 
 from accounts.scope import get_scope
 from cobuilding import actions
-from cobuilding.choices import MATCH_TRANSITIONS, EntryKind, EntryState, MatchState
-from cobuilding.forms import EntryForm, MatchForm, MatchMoveForm, ProjectForm
+from cobuilding.choices import MATCH_TRANSITIONS, EntryKind, EntryState, MatchState, ProjectState
+from cobuilding.forms import EntryEditForm, EntryForm, MatchForm, MatchMoveForm, ProjectForm
 from cobuilding.models import ListEntry, Match, Project
 from core.views import require_capability
 from registry.models import Organization
-from volunteers.pages import get_or_404, run_action, table_page
+from volunteers.pages import (
+    can_change,
+    edit_page,
+    get_or_404,
+    post_action,
+    require_change,
+    run_action,
+    table_page,
+)
 from web.utils import paginate
 
 
@@ -59,9 +67,15 @@ def _entries(request, kind):
         request, title=title, tabs=_tabs(), form=form, form_title=_("Add to the lists"),
         filters=[("state", _("State"), EntryState.choices, state)],
         sections=[{"id": f"{kind}s-table", "page_obj": page, "empty": _("The list is empty."),
-                   "columns": [_("Title"), _("Category"), _("Community"), _("Organization"), _("State")],
+                   "columns": [_("Title"), _("Category"), _("Community"), _("Organization"), _("State"), "", ""],
                    "rows": [[e.title, e.get_category_display(), e.area.name,
-                             e.organization.name if e.organization_id else "—", e.get_state_display()]
+                             e.organization.name if e.organization_id else "—", e.get_state_display(),
+                             {"text": _("Edit"), "url": reverse("cobuilding:entry-edit", args=[e.pk])}
+                             if can_change(user, e.area) and e.state != EntryState.CLOSED else "—",
+                             {"post": reverse("cobuilding:entry-close", args=[e.pk]), "name": "close",
+                              "label": _("Close"),
+                              "confirm": _("Close %(title)s? Its matches under way are cancelled.") % {"title": e.title}}
+                             if can_change(user, e.area) and e.state != EntryState.CLOSED else "—"]
                             for e in page]}])
 
 
@@ -147,6 +161,60 @@ def projects(request):
         request, title=_("Projects"), tabs=_tabs(), form=form, form_title=_("New project"),
         sections=[{"id": "projects-table", "page_obj": page, "empty": _("No projects yet."),
                    "columns": [_("Title"), _("Community"), _("Owner"), _("Starts on"), _("Ends on"), _("State"),
-                               _("Outcome")],
+                               _("Outcome"), ""],
                    "rows": [[p.title, p.area.name, p.owner, p.starts_on, p.ends_on, p.get_state_display(),
-                             p.outcome or "—"] for p in page]}])
+                             p.outcome or "—",
+                             {"text": _("Edit"), "url": reverse("cobuilding:project-edit", args=[p.pk])}
+                             if can_change(user, p.area) else "—"] for p in page]}])
+
+
+def _organizations(user):
+    return Organization.objects.restrict(user).filter(kind__in=("resident_org", "social_org")).order_by("name")
+
+
+@login_required
+def entry_edit(request, pk):
+    user = request.user
+    entry = get_or_404(ListEntry.objects.restrict(user).select_related("area"), pk)
+    require_change(user, entry.area)
+    back = reverse("cobuilding:needs" if entry.kind == EntryKind.NEED else "cobuilding:resources")
+    if entry.state == EntryState.CLOSED:
+        messages.error(request, _("This entry is closed."))
+        return redirect(back)
+    form = EntryEditForm(request.POST or None, user=user, organizations=_organizations(user),
+                         initial={"community": entry.area_id, "title": entry.title, "category": entry.category,
+                                  "description": entry.description, "organization": entry.organization_id})
+    return edit_page(
+        request, form, lambda data: actions.save_entry(
+            user, area=data["community"], kind=entry.kind, title=data["title"], category=data["category"],
+            description=data["description"], organization=data["organization"], entry=entry),
+        title=_("Edit %(name)s") % {"name": entry.title}, back=back, done=back, field_map={"area": "community"})
+
+
+@login_required
+@require_POST
+def entry_close(request, pk):
+    user = request.user
+    entry = get_or_404(ListEntry.objects.restrict(user).select_related("area"), pk)
+    require_change(user, entry.area)
+    post_action(request, lambda: actions.close_entry(user, entry), _("The entry was closed."))
+    return redirect("cobuilding:needs" if entry.kind == EntryKind.NEED else "cobuilding:resources")
+
+
+@login_required
+def project_edit(request, pk):
+    user = request.user
+    project = get_or_404(Project.objects.restrict(user).select_related("area"), pk)
+    require_change(user, project.area)
+    form = ProjectForm(request.POST or None, user=user,
+                       initial={"community": project.area_id, "title": project.title, "owner": project.owner,
+                                "starts_on": project.starts_on, "ends_on": project.ends_on, "state": project.state,
+                                "outcome": project.outcome})
+    return edit_page(
+        request, form, lambda data: actions.save_project(
+            user, area=data["community"], title=data["title"], owner=data["owner"], starts_on=data["starts_on"],
+            ends_on=data["ends_on"], state=data["state"], outcome=data["outcome"],
+            organization=project.organization, need=project.need, project=project),
+        title=_("Edit %(name)s") % {"name": project.title}, back=reverse("cobuilding:projects"),
+        done=reverse("cobuilding:projects"), field_map={"area": "community"},
+        intro=_("A project set to %(state)s needs its outcome.") % {"state": ProjectState.FINISHED.label})

@@ -311,3 +311,10 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update({
     "DisputePartyRoleEnum": "disputes.choices.PartyRole",
     "GridTaskKindEnum": "gridtasks.choices.TaskKind",
 })
+# Party, volunteers, co-building write API: choice sets named "kind"/"state" like other components'
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update({
+    "PartyOrganizationKindEnum": "party.choices.OrgKind",
+    "PartyMemberKindEnum": "party.choices.MemberKind",
+    "ListEntryKindEnum": "cobuilding.choices.EntryKind",
+    "CobuildingProjectStateEnum": "cobuilding.choices.ProjectState",
+})

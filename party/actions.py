@@ -19,11 +19,17 @@ from volunteers.actions import CHANGE, community_of, require
 from volunteers.choices import PointAction
 
 
+def _org_state(org: PartyOrganization) -> dict:
+    return {"name": org.name, "kind": org.kind, "area": org.area_id, "parent": org.parent_id,
+            "building": org.building_id, "secretary": org.secretary}
+
+
 def save_organization(actor, *, name: str, kind: str, area, parent: PartyOrganization | None = None,
                       building=None, secretary: str = "", organization: PartyOrganization | None = None
                       ) -> PartyOrganization:
     """An organization sits on an area of the level its kind maps to, under a parent of the kind
-    above it, inside the parent's area."""
+    above it, inside the parent's area. On an update the organizations below it must still fit:
+    inside its (new) area and of a kind allowed under its (new) kind; it cannot sit under itself."""
     errors = {}
     name = (name or "").strip()
     if not name:
@@ -41,19 +47,33 @@ def save_organization(actor, *, name: str, kind: str, area, parent: PartyOrganiz
     if errors:
         raise ValidationError(errors)
     require(actor, CHANGE, area)
+    if organization is not None:
+        require(actor, CHANGE, organization.area)
     with transaction.atomic():
         before = None
         if organization is not None:
             organization = PartyOrganization.objects.select_for_update().get(pk=organization.pk)
-            before = {"name": organization.name, "kind": organization.kind, "area": organization.area_id}
+            before = _org_state(organization)
+            ancestor = parent
+            while ancestor is not None:
+                if ancestor.pk == organization.pk:
+                    raise ValidationError({"parent": _("An organization cannot sit under itself or "
+                                                       "an organization below it.")})
+                ancestor = ancestor.parent
+            for child in organization.children.all():
+                if not child.area_path.startswith(area.path):
+                    raise ValidationError({"area": _("An organization below this one (%(name)s) would lie "
+                                                     "outside its area.") % {"name": child.name}})
+                if kind not in ALLOWED_PARENT_KINDS[child.kind]:
+                    raise ValidationError({"kind": _("An organization below this one (%(name)s) cannot sit "
+                                                     "under this kind.") % {"name": child.name}})
         else:
             organization = PartyOrganization()
         organization.name, organization.kind, organization.parent = name[:120], kind, parent
         organization.building, organization.secretary = building, (secretary or "").strip()[:50]
         organization.place_in(area)
         organization.save()
-        record(actor, "party.organization.save", organization, before=before,
-               after={"name": organization.name, "kind": kind, "area": area.pk})
+        record(actor, "party.organization.save", organization, before=before, after=_org_state(organization))
     return organization
 
 
@@ -79,6 +99,39 @@ def add_member(actor, *, person, organization: PartyOrganization, kind: str, joi
         points.account_for_member(member)
         record(actor, "party.member.add", member, object_repr=person.masked_name,
                after={"organization": organization.pk, "kind": kind})
+    return member
+
+
+def _member_state(member: PartyMember) -> dict:
+    return {"organization": member.organization_id, "kind": member.kind,
+            "joined_on": str(member.joined_on or ""), "workplace": member.workplace}
+
+
+def update_member(actor, member: PartyMember, *, organization: PartyOrganization, kind: str,
+                  joined_on: dt.date | None = None, workplace: str = "") -> PartyMember:
+    """Change a member's organization, kind, date of joining or workplace. The resident (and their
+    personal data) stays in the registry and cannot be changed here."""
+    errors = {}
+    if kind not in MemberKind.values:
+        errors["kind"] = _("Choose the kind of member.")
+    elif organization.area.level != "street" and kind != MemberKind.MOBILE \
+            and not member.area_path.startswith(community_of(organization.area).path):
+        errors["organization"] = _("The member must live in the organization's community "
+                                   "(only mobile members may live elsewhere).")
+    if joined_on and joined_on > timezone.localdate():
+        errors["joined_on"] = _("The date lies in the future.")
+    if errors:
+        raise ValidationError(errors)
+    require(actor, CHANGE, member.area)
+    require(actor, CHANGE, organization.area)
+    with transaction.atomic():
+        member = PartyMember.objects.select_for_update().get(pk=member.pk)
+        before = _member_state(member)
+        member.organization, member.kind, member.joined_on = organization, kind, joined_on
+        member.workplace = (workplace or "").strip()[:120]
+        member.save(update_fields=["organization", "kind", "joined_on", "workplace"])
+        record(actor, "party.member.update", member, object_repr=member.person.masked_name, before=before,
+               after=_member_state(member))
     return member
 
 

@@ -55,3 +55,17 @@ class ServiceForm(forms.Form):
         self.fields["member"].queryset = members
         self.fields["office"].queryset = offices
         self.order_fields(["community"])
+
+
+class MemberEditForm(forms.Form):
+    """The member's place in the party (the resident's personal data stays in the registry)."""
+
+    organization = forms.ModelChoiceField(label=_("Party organization"), queryset=None)
+    kind = forms.ChoiceField(label=_("Kind"), choices=MemberKind.choices)
+    joined_on = forms.DateField(label=_("Joined the party on"), required=False,
+                                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    workplace = forms.CharField(label=_("Workplace"), max_length=120, required=False)
+
+    def __init__(self, *args, organizations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = organizations

@@ -18,9 +18,17 @@ from accounts.scope import get_scope
 from core.views import require_capability
 from party import actions
 from party.choices import MemberKind, ServiceState
-from party.forms import MemberForm, OfficeForm, OrganizationForm, ServiceForm
+from party.forms import MemberEditForm, MemberForm, OfficeForm, OrganizationForm, ServiceForm
 from party.models import OfficeOrganization, PartyMember, PartyOrganization, ServiceLog
-from volunteers.pages import form_page, get_or_404, person_in_scope, run_action, table_page
+from volunteers.pages import (
+    edit_page,
+    form_page,
+    get_or_404,
+    person_in_scope,
+    require_change,
+    run_action,
+    table_page,
+)
 from web.utils import paginate
 
 
@@ -77,7 +85,7 @@ def organization_new(request):
     return form_page(request, title=_("New party organization"), form=form, back=reverse("party:organizations"))
 
 
-def _member_row(m, can):
+def _member_row(m, can, user):
     action = "—"
     if can and m.kind == MemberKind.IN_SERVICE and not m.checked_in_community_id:
         action = {"post": reverse("party:member-check-in", args=[m.pk]), "label": _("Check in with the community"),
@@ -85,11 +93,13 @@ def _member_row(m, can):
     return [m.person.masked_name, m.get_kind_display(), m.organization.name, m.area.name,
             m.checked_in_community.name if m.checked_in_community_id else "—",
             {"text": m.account.balance, "url": reverse("volunteers:account", args=[m.account.pk])}
-            if hasattr(m, "account") else "—", action]
+            if hasattr(m, "account") else "—", action,
+            {"text": _("Edit"), "url": reverse("party:member-edit", args=[m.pk])}
+            if can and get_scope(user).can("community.change", m.area) else "—"]
 
 
 def _member_columns():
-    return [_("Name"), _("Kind"), _("Party organization"), _("Grid"), _("Checked in with"), _("Points"), ""]
+    return [_("Name"), _("Kind"), _("Party organization"), _("Grid"), _("Checked in with"), _("Points"), "", ""]
 
 
 @login_required
@@ -100,6 +110,7 @@ def organization_detail(request, pk):
     children = org.children.all()
     return table_page(
         request, title=org.name, tabs=_tabs(),
+        links=[(_("Edit"), reverse("party:organization-edit", args=[org.pk]))] if _can(user, org.area) else [],
         facts=[(_("Kind"), org.get_kind_display()), (_("Area"), org.area.name),
                (_("Parent organization"), org.parent.name if org.parent_id else "—"),
                (_("Secretary"), org.secretary or "—")],
@@ -109,7 +120,7 @@ def organization_detail(request, pk):
              "rows": [[{"text": c.name, "url": reverse("party:organization", args=[c.pk])}, c.get_kind_display()]
                       for c in children]},
             {"id": "members-table", "heading": _("Party members"), "empty": _("No members yet."),
-             "columns": _member_columns(), "rows": [_member_row(m, _can(user, org.area)) for m in members]},
+             "columns": _member_columns(), "rows": [_member_row(m, _can(user, org.area), user) for m in members]},
         ])
 
 
@@ -129,7 +140,7 @@ def members(request):
         links=[(_("Add a party member"), reverse("party:member-new"))] if can else [],
         filters=[("kind", _("Kind"), MemberKind.choices, kind)],
         sections=[{"id": "members-table", "page_obj": page, "empty": _("No party members in your area yet."),
-                   "columns": _member_columns(), "rows": [_member_row(m, can) for m in page]}])
+                   "columns": _member_columns(), "rows": [_member_row(m, can, user) for m in page]}])
 
 
 @login_required
@@ -241,3 +252,39 @@ def service_confirm(request, pk):
     else:
         messages.success(request, _("Saved."))
     return redirect("party:services")
+
+
+@login_required
+def organization_edit(request, pk):
+    user = request.user
+    org = get_or_404(PartyOrganization.objects.restrict(user).select_related("area", "parent"), pk)
+    require_change(user, org.area)
+    form = OrganizationForm(request.POST or None, user=user,
+                            organizations=PartyOrganization.objects.restrict(user).exclude(pk=org.pk)
+                            .order_by("area_path", "name"),
+                            initial={"name": org.name, "kind": org.kind, "parent": org.parent_id, "area": org.area_id,
+                                     "secretary": org.secretary})
+    return edit_page(
+        request, form, lambda data: actions.save_organization(
+            user, name=data["name"], kind=data["kind"], area=data["area"], parent=data["parent"],
+            building=org.building, secretary=data["secretary"], organization=org),
+        title=_("Edit %(name)s") % {"name": org.name}, back=reverse("party:organization", args=[org.pk]),
+        done=reverse("party:organization", args=[org.pk]))
+
+
+@login_required
+def member_edit(request, pk):
+    user = request.user
+    member = get_or_404(PartyMember.objects.restrict(user).select_related("person", "area"), pk)
+    require_change(user, member.area)
+    form = MemberEditForm(request.POST or None,
+                          organizations=PartyOrganization.objects.restrict(user, "community.change")
+                          .order_by("area_path", "name"),
+                          initial={"organization": member.organization_id, "kind": member.kind,
+                                   "joined_on": member.joined_on, "workplace": member.workplace})
+    return edit_page(
+        request, form, lambda data: actions.update_member(
+            user, member, organization=data["organization"], kind=data["kind"], joined_on=data["joined_on"],
+            workplace=data["workplace"]),
+        title=_("Edit party member %(name)s") % {"name": member.person.masked_name}, back=reverse("party:members"),
+        done=reverse("party:members"))

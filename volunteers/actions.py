@@ -77,25 +77,69 @@ def register_volunteer(actor, *, person, consent: bool, skills: str = "") -> Vol
     return volunteer
 
 
-def save_team(actor, *, area, name: str, members=(), team: Team | None = None) -> Team:
+def update_volunteer(actor, volunteer: Volunteer, *, skills: str = "", active: bool = True) -> Volunteer:
+    """Change a volunteer's skills or active flag; the resident's personal data stays in the registry
+    and the consent recorded at registration is kept."""
+    require(actor, CHANGE, volunteer.area)
+    with transaction.atomic():
+        volunteer = Volunteer.objects.select_for_update().get(pk=volunteer.pk)
+        before = {"skills": volunteer.skills, "active": volunteer.active}
+        volunteer.skills, volunteer.active = (skills or "").strip()[:200], bool(active)
+        volunteer.save(update_fields=["skills", "active"])
+        record(actor, "volunteers.update", volunteer, object_repr=volunteer.person.masked_name, before=before,
+               after={"skills": volunteer.skills, "active": volunteer.active})
+    return volunteer
+
+
+def save_team(actor, *, area, name: str, members=None, team: Team | None = None) -> Team:
+    """Create or rename a team; `members` (volunteers living in the team's community) replaces the
+    membership when given, None leaves it as it is."""
     community = community_of(area)
     require(actor, CHANGE, community)
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": _("The name is required.")})
-    for volunteer in members:
+    for volunteer in members or ():
         if not volunteer.area_path.startswith(community.path):
             raise ValidationError({"members": _("Team members must live in the team's community.")})
     with transaction.atomic():
+        before = None
         if team is not None:
             team = Team.objects.select_for_update().get(pk=team.pk)
+            before = {"name": team.name, "area": team.area_id,
+                      "members": sorted(team.members.values_list("pk", flat=True))}
+            if members is None and team.members.exclude(area_path__startswith=community.path).exists():
+                raise ValidationError({"members": _("Team members must live in the team's community.")})
         else:
             team = Team()
         team.name = name[:100]
         team.place_in(community)
         team.save()
-        team.members.set(members)
-        record(actor, "volunteers.team.save", team, after={"name": team.name, "members": len(members)})
+        if members is not None:
+            team.members.set(members)
+        record(actor, "volunteers.team.save", team, before=before,
+               after={"name": team.name, "area": community.pk,
+                      "members": sorted(team.members.values_list("pk", flat=True))})
+    return team
+
+
+def change_team_members(actor, team: Team, *, add=(), remove=()) -> Team:
+    """Add volunteers of the team's community to a team, or take them off it."""
+    require(actor, CHANGE, team.area)
+    if not add and not remove:
+        raise ValidationError({"add": _("Name the volunteers to add or to remove.")})
+    for volunteer in add:
+        if not volunteer.area_path.startswith(team.area_path):
+            raise ValidationError({"add": _("Team members must live in the team's community.")})
+        if not volunteer.active:
+            raise ValidationError({"add": _("This volunteer is not active.")})
+    with transaction.atomic():
+        team = Team.objects.select_for_update().get(pk=team.pk)
+        before = sorted(team.members.values_list("pk", flat=True))
+        team.members.add(*add)
+        team.members.remove(*remove)
+        after = sorted(team.members.values_list("pk", flat=True))
+        record(actor, "volunteers.team.members", team, before={"members": before}, after={"members": after})
     return team
 
 
@@ -126,6 +170,56 @@ def publish_activity(actor, *, area, title: str, place: str, starts_at: dt.datet
         activity.save()
         record(actor, "volunteers.activity.publish", activity, after={"title": activity.title,
                                                                         "capacity": capacity})
+    return activity
+
+
+def _activity_state(activity: Activity) -> dict:
+    return {"title": activity.title, "place": activity.place, "starts_at": activity.starts_at.isoformat(),
+            "ends_at": activity.ends_at.isoformat(), "capacity": activity.capacity, "team": activity.team_id,
+            "rule": activity.rule_id}
+
+
+def update_activity(actor, activity: Activity, *, title: str, place: str, starts_at: dt.datetime,
+                    ends_at: dt.datetime, capacity: int, team: Team | None = None,
+                    rule: PointRule | None = None) -> Activity:
+    """Change a published activity; the capacity cannot fall below the volunteers signed up, and
+    the times cannot move once someone has checked in."""
+    require(actor, CHANGE, activity.area)
+    errors = {}
+    if not (title or "").strip():
+        errors["title"] = _("The title is required.")
+    if not (place or "").strip():
+        errors["place"] = _("The place is required.")
+    if starts_at is None or ends_at is None or ends_at <= starts_at:
+        errors["ends_at"] = _("The activity must end after it starts.")
+    elif ends_at - starts_at > dt.timedelta(hours=24):
+        errors["ends_at"] = _("An activity lasts at most 24 hours.")
+    if not capacity or capacity < 1:
+        errors["capacity"] = _("The capacity must be at least 1.")
+    if team is not None and team.area_id != activity.area_id:
+        errors["team"] = _("The team belongs to another community.")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        activity = _lock_activity(activity)
+        if activity.state != ActivityState.PUBLISHED:
+            raise ValidationError(_("This activity was cancelled."))
+        taken = activity.signups.exclude(state=SignUpState.WITHDRAWN).count()
+        if capacity < taken:
+            raise ValidationError({"capacity": _("%(n)d volunteers have signed up: the capacity cannot be lower.")
+                                   % {"n": taken}})
+        started = activity.signups.filter(state__in=[SignUpState.CHECKED_IN, SignUpState.DONE]).exists()
+        if started and (starts_at != activity.starts_at or ends_at != activity.ends_at):
+            raise ValidationError({"starts_at": _("Volunteers have already checked in: the times cannot change.")})
+        before = _activity_state(activity)
+        activity.title, activity.place = title.strip()[:120], place.strip()[:200]
+        activity.starts_at, activity.ends_at, activity.capacity = starts_at, ends_at, capacity
+        activity.team, activity.rule = team, rule
+        activity.save()
+        record(actor, "volunteers.activity.update", activity, before=before, after=_activity_state(activity))
+        creator = activity.created_by_id
+    notify([creator] if creator and (actor is None or creator != actor.pk) else [], "activity.changed",
+           _("The activity %(title)s was changed.") % {"title": activity.title}, obj=activity)
     return activity
 
 
@@ -260,6 +354,10 @@ def adjust_points(actor, account: PointsAccount, *, amount: int, note: str, key:
 # --- the charity store -----------------------------------------------------------------------
 
 
+def _item_state(item: StoreItem) -> dict:
+    return {"name": item.name, "price": item.price, "stock": item.stock, "active": item.active}
+
+
 def save_item(actor, *, area, name: str, price: int, stock: int, item: StoreItem | None = None,
               active: bool = True) -> StoreItem:
     community = community_of(area)
@@ -277,14 +375,27 @@ def save_item(actor, *, area, name: str, price: int, stock: int, item: StoreItem
         before = None
         if item is not None:
             item = StoreItem.objects.select_for_update().get(pk=item.pk)
-            before = {"name": item.name, "price": item.price, "stock": item.stock}
+            before = _item_state(item)
         else:
             item = StoreItem()
-        item.name, item.price, item.stock, item.active = name.strip()[:100], price, stock, active
+        item.name, item.price, item.stock, item.active = name.strip()[:100], price, stock, bool(active)
         item.place_in(community)
         item.save()
-        record(actor, "store.item.save", item, before=before, after={"name": item.name, "price": price,
-                                                                       "stock": stock})
+        record(actor, "store.item.save", item, before=before, after=_item_state(item))
+    return item
+
+
+def withdraw_item(actor, item: StoreItem) -> StoreItem:
+    """Take an item off sale (it stays in the store's history with its redemptions)."""
+    require(actor, CHANGE, item.area)
+    with transaction.atomic():
+        item = StoreItem.objects.select_for_update().get(pk=item.pk)
+        if not item.active:
+            raise ValidationError(_("This item is not on sale."))
+        before = _item_state(item)
+        item.active = False
+        item.save(update_fields=["active", "updated_at"])
+        record(actor, "store.item.withdraw", item, before=before, after=_item_state(item))
     return item
 
 

@@ -79,6 +79,50 @@ def run_action(form, call, field_map=None):
         return None
 
 
+def require_change(user, area) -> None:
+    """403 on a page that changes a row the user sees but may not change (the row itself is fetched
+    through the restricted queryset first, so out of scope is already a 404)."""
+    from django.core.exceptions import PermissionDenied
+
+    from accounts.scope import get_scope
+
+    if not get_scope(user).can("community.change", area):
+        raise PermissionDenied
+
+
+def can_change(user, area=None) -> bool:
+    from accounts.scope import get_scope
+
+    return get_scope(user).can("community.change", area)
+
+
+def edit_page(request, form, call, *, title, back, done, field_map=None, intro=None):
+    """The GET/POST body of an edit page: a valid form goes through the action `call(cleaned_data)`;
+    a refusal re-renders the form with the user's input and the action's messages."""
+    from django.contrib import messages
+    from django.shortcuts import redirect
+    from django.utils.translation import gettext
+
+    if request.method == "POST" and form.is_valid() \
+            and run_action(form, lambda: call(form.cleaned_data), field_map) is not None:
+        messages.success(request, gettext("Saved."))
+        return redirect(done)
+    return form_page(request, title=title, form=form, back=back, intro=intro, form_id="edit-form")
+
+
+def post_action(request, call, success: str):
+    """A POST-only state change from a button: the action's refusal becomes an error message."""
+    from django.contrib import messages
+
+    try:
+        call()
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, success)
+
+
 def table_page(request, **context):
     return render(request, "engagement/table.html", context)
 

@@ -19,7 +19,19 @@ from accounts.scope import get_scope
 from core.views import require_capability
 from volunteers import actions
 from volunteers.choices import ActivityState, SignUpState
-from volunteers.forms import ActivityForm, ItemForm, RedeemForm, RuleForm, SignUpForm, TeamForm, VolunteerForm
+from volunteers.forms import (
+    ActivityEditForm,
+    ActivityForm,
+    ItemEditForm,
+    ItemForm,
+    RedeemForm,
+    RuleForm,
+    SignUpForm,
+    TeamEditForm,
+    TeamForm,
+    VolunteerEditForm,
+    VolunteerForm,
+)
 from volunteers.models import (
     Activity,
     PointRule,
@@ -31,7 +43,16 @@ from volunteers.models import (
     Team,
     Volunteer,
 )
-from volunteers.pages import form_page, get_or_404, person_in_scope, run_action, table_page
+from volunteers.pages import (
+    edit_page,
+    form_page,
+    get_or_404,
+    person_in_scope,
+    post_action,
+    require_change,
+    run_action,
+    table_page,
+)
 from web.utils import paginate
 
 
@@ -51,15 +72,19 @@ def volunteer_list(request):
     require_capability(user, "community.view")
     rows = Volunteer.objects.restrict(user).select_related("person", "area", "account")
     page = paginate(request, rows)
+    can = _can_change(user)
     return table_page(
         request, title=_("Volunteers"), tabs=_tabs(),
-        links=[(_("Register a volunteer"), reverse("volunteers:new"))] if _can_change(user) else [],
+        links=[(_("Register a volunteer"), reverse("volunteers:new"))] if can else [],
         sections=[{"id": "volunteers-table", "page_obj": page, "empty": _("No volunteers in your area yet."),
-                   "columns": [_("Name"), _("Grid"), _("Skills"), _("Consent given at"), _("Points")],
+                   "columns": [_("Name"), _("Grid"), _("Skills"), _("Consent given at"), _("Active"), _("Points"), ""],
                    "rows": [[v.person.masked_name, v.area.name, v.skills or "—",
-                             timezone.localtime(v.consent_at).strftime("%Y-%m-%d"),
+                             timezone.localtime(v.consent_at).strftime("%Y-%m-%d"), _("Yes") if v.active else _("No"),
                              {"text": v.account.balance, "url": reverse("volunteers:account", args=[v.account.pk])}
-                             if hasattr(v, "account") else "—"] for v in page]}])
+                             if hasattr(v, "account") else "—",
+                             {"text": _("Edit"), "url": reverse("volunteers:edit", args=[v.pk])}
+                             if can and _can_change(user, v.area) else "—"]
+                            for v in page]}])
 
 
 @login_required
@@ -94,8 +119,11 @@ def teams(request):
     return table_page(
         request, title=_("Teams"), tabs=_tabs(), form=form, form_title=_("New team"),
         sections=[{"id": "teams-table", "page_obj": page, "empty": _("No teams yet."),
-                   "columns": [_("Name"), _("Community"), _("Members")],
-                   "rows": [[t.name, t.area.name, t.n] for t in page]}])
+                   "columns": [_("Name"), _("Community"), _("Members"), ""],
+                   "rows": [[t.name, t.area.name, t.n,
+                             {"text": _("Edit"), "url": reverse("volunteers:team-edit", args=[t.pk])}
+                             if can and _can_change(user, t.area) else "—"]
+                            for t in page]}])
 
 
 @login_required
@@ -156,9 +184,14 @@ def activity_detail(request, pk):
         rows.append([s.volunteer.person.masked_name, s.get_state_display(),
                      timezone.localtime(s.checked_in_at).strftime("%H:%M") if s.checked_in_at else "—",
                      timezone.localtime(s.checked_out_at).strftime("%H:%M") if s.checked_out_at else "—", s.hours, act])
-    links = []
+    links, buttons = [], []
+    if can:
+        links.append((_("Edit"), reverse("volunteers:activity-edit", args=[activity.pk])))
+        buttons.append({"post": reverse("volunteers:activity-cancel", args=[activity.pk]), "name": "cancel",
+                        "label": _("Cancel the activity"),
+                        "confirm": _("Cancel this activity? Volunteers who signed up will not be able to take part.")})
     return table_page(
-        request, title=activity.title, tabs=_tabs(), links=links,
+        request, title=activity.title, tabs=_tabs(), links=links, buttons=buttons,
         facts=[(_("Community"), activity.area.name), (_("Place"), activity.place),
                (_("Starts at"), timezone.localtime(activity.starts_at).strftime("%Y-%m-%d %H:%M")),
                (_("Ends at"), timezone.localtime(activity.ends_at).strftime("%Y-%m-%d %H:%M")),
@@ -212,10 +245,16 @@ def store(request):
         request, title=_("Charity store"), tabs=_tabs(), form=form, form_title=_("New item"),
         intro=_("Volunteers and party members exchange their points for items of their community's store."),
         sections=[{"id": "items-table", "page_obj": page, "empty": _("The store has no items yet."),
-                   "columns": [_("Item"), _("Community"), _("Price in points"), _("Stock"), ""],
-                   "rows": [[i.name, i.area.name, i.price, i.stock,
+                   "columns": [_("Item"), _("Community"), _("Price in points"), _("Stock"), _("On sale"), "", "", ""],
+                   "rows": [[i.name, i.area.name, i.price, i.stock, _("Yes") if i.active else _("No"),
                              {"text": _("Redeem"), "url": reverse("volunteers:redeem", args=[i.pk])}
-                             if can and i.stock > 0 and i.active else "—"] for i in page]}])
+                             if can and i.stock > 0 and i.active else "—",
+                             {"text": _("Edit"), "url": reverse("volunteers:item-edit", args=[i.pk])}
+                             if can and _can_change(user, i.area) else "—",
+                             {"post": reverse("volunteers:item-withdraw", args=[i.pk]), "name": "withdraw",
+                              "label": _("Remove from sale"),
+                              "confirm": _("Remove %(item)s from sale?") % {"item": i.name}}
+                             if can and i.active and _can_change(user, i.area) else "—"] for i in page]}])
 
 
 @login_required
@@ -292,3 +331,91 @@ def rules(request):
                    "columns": [_("Action"), _("Points"), _("Active")],
                    "rows": [[r.get_action_display(), r.points, _("Yes") if r.active else _("No")]
                             for r in PointRule.objects.all()]}])
+
+
+@login_required
+def volunteer_edit(request, pk):
+    user = request.user
+    volunteer = get_or_404(Volunteer.objects.restrict(user).select_related("person", "area"), pk)
+    require_change(user, volunteer.area)
+    form = VolunteerEditForm(request.POST or None, initial={"skills": volunteer.skills, "active": volunteer.active})
+    return edit_page(
+        request, form, lambda data: actions.update_volunteer(user, volunteer, skills=data["skills"],
+                                                             active=data["active"]),
+        title=_("Edit volunteer %(name)s") % {"name": volunteer.person.masked_name},
+        intro=_("Consent given at %(at)s (text version %(version)s).")
+        % {"at": timezone.localtime(volunteer.consent_at).strftime("%Y-%m-%d %H:%M"),
+           "version": volunteer.consent_version},
+        back=reverse("volunteers:list"), done=reverse("volunteers:list"))
+
+
+@login_required
+def team_edit(request, pk):
+    user = request.user
+    team = get_or_404(Team.objects.restrict(user).select_related("area"), pk)
+    require_change(user, team.area)
+    volunteers = Volunteer.objects.restrict(user).filter(area_path__startswith=team.area_path) \
+        .select_related("person").order_by("area_path", "id")
+    form = TeamEditForm(request.POST or None, volunteers=volunteers,
+                        initial={"name": team.name, "members": list(team.members.values_list("pk", flat=True))})
+    return edit_page(
+        request, form, lambda data: actions.save_team(user, area=team.area, name=data["name"],
+                                                      members=list(data["members"]), team=team),
+        title=_("Edit team %(name)s") % {"name": team.name}, back=reverse("volunteers:teams"),
+        done=reverse("volunteers:teams"))
+
+
+@login_required
+def activity_edit(request, pk):
+    user = request.user
+    activity = get_or_404(Activity.objects.restrict(user).select_related("area"), pk)
+    require_change(user, activity.area)
+    if activity.state != ActivityState.PUBLISHED:
+        messages.error(request, _("This activity was cancelled."))
+        return redirect("volunteers:activity", activity.pk)
+    form = ActivityEditForm(request.POST or None, user=user, teams=Team.objects.filter(area=activity.area),
+                            rule=activity.rule,
+                            initial={"title": activity.title, "place": activity.place,
+                                     "starts_at": timezone.localtime(activity.starts_at),
+                                     "ends_at": timezone.localtime(activity.ends_at), "capacity": activity.capacity,
+                                     "rule": activity.rule_id, "team": activity.team_id})
+    return edit_page(
+        request, form, lambda data: actions.update_activity(
+            user, activity, title=data["title"], place=data["place"], starts_at=data["starts_at"],
+            ends_at=data["ends_at"], capacity=data["capacity"], team=data["team"], rule=data["rule"]),
+        title=_("Edit %(name)s") % {"name": activity.title}, back=reverse("volunteers:activity", args=[activity.pk]),
+        done=reverse("volunteers:activity", args=[activity.pk]))
+
+
+@login_required
+@require_POST
+def activity_cancel(request, pk):
+    user = request.user
+    activity = get_or_404(Activity.objects.restrict(user).select_related("area"), pk)
+    require_change(user, activity.area)
+    post_action(request, lambda: actions.cancel_activity(user, activity), _("The activity was cancelled."))
+    return redirect("volunteers:activity", activity.pk)
+
+
+@login_required
+def item_edit(request, pk):
+    user = request.user
+    item = get_or_404(StoreItem.objects.restrict(user).select_related("area"), pk)
+    require_change(user, item.area)
+    form = ItemEditForm(request.POST or None, initial={"name": item.name, "price": item.price, "stock": item.stock,
+                                                       "active": item.active})
+    return edit_page(
+        request, form, lambda data: actions.save_item(user, area=item.area, name=data["name"], price=data["price"],
+                                                      stock=data["stock"], active=data["active"], item=item),
+        title=_("Edit %(name)s") % {"name": item.name}, back=reverse("volunteers:store"),
+        done=reverse("volunteers:store"))
+
+
+@login_required
+@require_POST
+def item_withdraw(request, pk):
+    user = request.user
+    item = get_or_404(StoreItem.objects.restrict(user).select_related("area"), pk)
+    require_change(user, item.area)
+    post_action(request, lambda: actions.withdraw_item(user, item), _("The item was removed from sale."))
+    return redirect("volunteers:store")
