@@ -47,7 +47,7 @@ class GridTaskUpdateSerializer(serializers.Serializer):
     version = serializers.CharField(required=False, allow_blank=True)
 
 
-class CancelSerializer(serializers.Serializer):
+class GridTaskCancelSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500)
     version = serializers.CharField(required=False, allow_blank=True)
 
@@ -133,12 +133,12 @@ class GridTaskViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retr
                                    version=values.get("version"))
         return Response(GridTaskSerializer(task).data)
 
-    @extend_schema(request=CancelSerializer, responses={200: GridTaskSerializer})
+    @extend_schema(request=GridTaskCancelSerializer, responses={200: GridTaskSerializer})
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         """Withdraw the task with a reason: done items stay done, open ones can no longer be completed."""
         task = self.get_object()
-        data = CancelSerializer(data=request.data)
+        data = GridTaskCancelSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         task = actions.cancel_task(request.user, task, reason=data.validated_data["reason"],
                                    version=data.validated_data.get("version"))

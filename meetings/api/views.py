@@ -65,7 +65,7 @@ class MeetingUpdateSerializer(serializers.Serializer):
     version = serializers.CharField(required=False, allow_blank=True)
 
 
-class CancelSerializer(serializers.Serializer):
+class MeetingCancelSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500)
     version = serializers.CharField(required=False, allow_blank=True)
 
@@ -165,12 +165,12 @@ class MeetingViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retri
                                users=users, version=values.get("version"))
         return Response(self._detail(meeting))
 
-    @extend_schema(request=CancelSerializer, responses={200: MeetingDetailSerializer})
+    @extend_schema(request=MeetingCancelSerializer, responses={200: MeetingDetailSerializer})
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         """Call off a meeting that will not take place (before minutes or decisions)."""
         meeting = self.get_object()
-        data = CancelSerializer(data=request.data)
+        data = MeetingCancelSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         actions.cancel_meeting(request.user, meeting, reason=data.validated_data["reason"],
                                version=data.validated_data.get("version"))
