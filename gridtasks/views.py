@@ -153,8 +153,11 @@ def task_edit(request, pk):
         if form.is_valid():
             data = form.cleaned_data
             try:
+                due_at = data["due_at"]
+                if due_at.replace(second=0, microsecond=0) == task.due_at.replace(second=0, microsecond=0):
+                    due_at = None  # unchanged: the form has no seconds
                 actions.update_task(user, task, title=data["title"], instructions=data["instructions"],
-                                    due_at=data["due_at"], version=data["version"])
+                                    due_at=due_at, version=data["version"])
             except ValidationError as exc:
                 add_action_errors(form, exc, {"due_at": "due_date"})
             except PermissionDenied as exc:

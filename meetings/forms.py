@@ -67,27 +67,28 @@ class DoneForm(forms.Form):
 
 
 class MeetingEditForm(MeetingForm):
-    """Correct a meeting: the convening area and the cases discussed stay as they are."""
+    """Correct a meeting: the convening area and the cases discussed stay as they are; once the
+    minutes are recorded the agenda, the time and the attendees are shown but cannot change."""
 
     version = forms.CharField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, user=None, **kwargs):
-        super().__init__(*args, user=user, **kwargs)
-        del self.fields["area"]
-        del self.fields["case_numbers"]
-        self.fields["held_at"].widget.format = "%Y-%m-%dT%H:%M"
-
-    @classmethod
-    def for_meeting(cls, meeting, *, user, version: str):
+    def __init__(self, *args, user=None, meeting, version: str = "", **kwargs):
         from django.utils import timezone
 
         attendees = list(meeting.attendees.select_related("user"))
-        return cls(user=user, initial={
+        kwargs["initial"] = {
             "title": meeting.title, "agenda": meeting.agenda, "place": meeting.place,
             "held_at": timezone.localtime(meeting.held_at).replace(second=0, microsecond=0),
             "departments": [a.department_id for a in attendees if a.department_id],
             "usernames": ", ".join(a.user.username for a in attendees if a.user_id and not a.department_id),
-            "version": version})
+            "version": version}
+        super().__init__(*args, user=user, **kwargs)
+        del self.fields["area"]
+        del self.fields["case_numbers"]
+        self.fields["held_at"].widget.format = "%Y-%m-%dT%H:%M"
+        if meeting.minutes:
+            for name in ("agenda", "held_at", "departments", "usernames"):
+                self.fields[name].disabled = True
 
 
 class CancelForm(forms.Form):

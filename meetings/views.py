@@ -190,20 +190,29 @@ def _changeable(user, pk) -> Meeting:
     return meeting
 
 
+def _changed_minute(value, stored):
+    """The form's time, or None when it is the stored time to the minute (the form has no seconds)."""
+    if value is None or value.replace(second=0, microsecond=0) == stored.replace(second=0, microsecond=0):
+        return None
+    return value
+
+
 @login_required
 def meeting_edit(request, pk):
     """Correct the topic, agenda, time, place or who is invited (meetings.actions.update_meeting)."""
     user = request.user
     meeting = _changeable(user, pk)
     if request.method == "POST":
-        form = MeetingEditForm(request.POST, user=user)
+        form = MeetingEditForm(request.POST, user=user, meeting=meeting)
         if form.is_valid():
             data = form.cleaned_data
+            locked = meeting.minutes  # the form shows these fields disabled: they are not sent on
             try:
-                actions.update_meeting(user, meeting, title=data["title"], agenda=data["agenda"],
-                                       held_at=data["held_at"], place=data["place"],
-                                       departments=list(data["departments"]), users=data["usernames"],
-                                       version=data["version"])
+                actions.update_meeting(user, meeting, title=data["title"], place=data["place"],
+                                       agenda=None if locked else data["agenda"],
+                                       held_at=None if locked else _changed_minute(data["held_at"], meeting.held_at),
+                                       departments=None if locked else list(data["departments"]),
+                                       users=None if locked else data["usernames"], version=data["version"])
             except ValidationError as exc:
                 add_action_errors(form, exc, {"users": "usernames"})
             except PermissionDenied as exc:
@@ -215,7 +224,7 @@ def meeting_edit(request, pk):
     if meeting.cancelled:
         messages.error(request, _("This meeting was cancelled."))
         return redirect(meeting)
-    form = MeetingEditForm.for_meeting(meeting, user=user, version=actions.meeting_version(meeting))
+    form = MeetingEditForm(user=user, meeting=meeting, version=actions.meeting_version(meeting))
     return render(request, "meetings/edit.html", {"meeting": meeting, "form": form})
 
 

@@ -144,3 +144,16 @@ def test_edit_and_cancel_pages_and_api_by_persona(cast, client, api):
     cancelled = api("leader").post(f"/api/grid-tasks/{task.pk}/cancel/", {"reason": "不再需要"}, format="json")
     assert cancelled.status_code == 200 and cancelled.json()["cancelled_at"]
     assert rest.post(f"/api/grid-tasks/{task.pk}/cancel/", {"reason": "再次"}, format="json").status_code == 400
+
+
+@pytest.mark.django_db
+def test_the_edit_page_keeps_a_deadline_with_seconds_when_only_the_title_changes(cast, client):
+    task = send(cast)  # sent through the API or code: the deadline has seconds, the form has minutes
+    client.force_login(cast.officer_a)
+    form = client.get(reverse("gridtasks:edit", args=[task.pk])).context["form"]
+    ok = client.post(reverse("gridtasks:edit", args=[task.pk]), {
+        "title": "寒潮走访（更正）", "instructions": "", "due_date": form.initial["due_date"].isoformat(),
+        "due_time": form.initial["due_time"].strftime("%H:%M"), "version": form.initial["version"]})
+    assert ok.status_code == 302
+    assert fields(task)[:3] == ("寒潮走访（更正）", "", task.due_at)
+    assert AuditLog.objects.get(action="gridtask.update").after["due_at"] == task.due_at.isoformat()

@@ -143,3 +143,39 @@ def test_edit_and_cancel_pages_and_api_by_persona(cast, client, api):
     assert rest.post(f"/api/meetings/{meeting.pk}/cancel/", {}, format="json").status_code == 400
     done = api("command").post(f"/api/meetings/{meeting.pk}/cancel/", {"reason": "改期另开"}, format="json")
     assert done.status_code == 200 and done.json()["cancelled_at"]
+
+
+@pytest.mark.django_db
+def test_after_the_minutes_the_page_corrects_only_topic_and_place(cast, client):
+    meeting = convene(cast)
+    actions.record_minutes(cast.officer_b, meeting, minutes="已议定分工")
+    client.force_login(cast.officer_b)
+    page = client.get(reverse("meetings:edit", args=[meeting.pk]))
+    assert page.status_code == 200 and "minutes-note" in page.content.decode()
+    assert page.context["form"].fields["agenda"].disabled
+    before = state(meeting)
+    ok = client.post(reverse("meetings:edit", args=[meeting.pk]), {
+        "title": "更正议题", "place": "307会议室", "agenda": "想改议程", "held_at": "2030-01-01T09:00",
+        "departments": [cast.dept_cg.pk], "usernames": "worker_b11",
+        "version": page.context["form"].initial["version"]})
+    assert ok.status_code == 302
+    after = state(meeting)
+    assert after[0] == "更正议题" and after[3] == "307会议室" and after[1:3] == before[1:3] and after[5] == before[5]
+
+
+@pytest.mark.django_db
+def test_the_edit_page_keeps_a_time_with_seconds_when_only_the_topic_changes(cast, client,
+                                                                              django_capture_on_commit_callbacks):
+    meeting = convene(cast)  # convened through the API or code: the time has seconds, the form has minutes
+    client.force_login(cast.officer_b)
+    form = client.get(reverse("meetings:edit", args=[meeting.pk])).context["form"]
+    post = {key: form.initial[key] for key in ("agenda", "place", "usernames", "version")}
+    invited = Notification.objects.filter(kind="meeting.invited").count()
+    with django_capture_on_commit_callbacks(execute=True):
+        ok = client.post(reverse("meetings:edit", args=[meeting.pk]), {
+            **post, "title": "更正议题", "held_at": form.initial["held_at"].strftime("%Y-%m-%dT%H:%M"),
+            "departments": form.initial["departments"]})
+    assert ok.status_code == 302 and state(meeting)[0] == "更正议题" and state(meeting)[2] == meeting.held_at
+    audit = AuditLog.objects.get(action="meeting.update")
+    assert audit.after["held_at"] == audit.before["held_at"]
+    assert Notification.objects.filter(kind="meeting.invited").count() == invited  # nobody told of a move
