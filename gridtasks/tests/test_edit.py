@@ -157,3 +157,17 @@ def test_the_edit_page_keeps_a_deadline_with_seconds_when_only_the_title_changes
     assert ok.status_code == 302
     assert fields(task)[:3] == ("寒潮走访（更正）", "", task.due_at)
     assert AuditLog.objects.get(action="gridtask.update").after["due_at"] == task.due_at.isoformat()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_senders_correcting_the_same_form_one_wins(cast):
+    from core.testing import race
+
+    task = send(cast)
+    version = actions.task_version(task)
+    results = race(lambda: actions.update_task(cast.officer_a, task, title="甲改", version=version),
+                   lambda: actions.update_task(cast.command, task, title="乙改", version=version))
+    refused = [r for r in results if isinstance(r, Exception)]
+    assert len(refused) == 1 and isinstance(refused[0], ValidationError), results
+    winner = next(r for r in results if not isinstance(r, Exception))
+    assert fields(task)[0] == winner.title and AuditLog.objects.filter(action="gridtask.update").count() == 1
