@@ -14,6 +14,7 @@ from accounts.scope import get_scope
 from areas.models import Area, Department
 from core.audit import record
 from core.notify import notify
+from core.versions import check_version, token
 from disputes import workflow
 from disputes.choices import (
     CASE_CATEGORY,
@@ -359,3 +360,108 @@ def audit_view(actor, dispute: Dispute) -> None:
     """Every read of a dispute (its parties, masked) is one audit row, like the registry's."""
     record(actor, "dispute.view", dispute, object_repr=dispute.number)
 
+
+
+VERSION_FIELDS = ["title", "description", "kind", "risk", "place", "state"]
+
+
+def dispute_version(dispute: Dispute) -> str:
+    parties = list(DisputeParty.objects.filter(dispute=dispute).order_by("id")
+                   .values_list("id", "role", "person_id", "name_enc", "phone_enc"))
+    return token({**{f: getattr(dispute, f) for f in VERSION_FIELDS}, "parties": parties})
+
+
+def update_dispute(actor, dispute: Dispute, *, title: str | None = None, description: str | None = None,
+                   kind: str | None = None, risk: str | None = None, place: str | None = None, parties=None,
+                   version: str | None = None) -> Dispute:
+    """Correct a dispute's record (the state does not change). Title, description, place and risk
+    in every state; the kind and the parties only until the mediation is concluded
+    (workflow.editable). `parties`: dicts with the `id` of an existing party and its new `role`,
+    and for a free-text party a new `name` and/or `phone` (blank: unchanged); the name and phone
+    stay encrypted and the audit and timeline rows name only which parties changed. A field left
+    None is unchanged."""
+    _require(actor, "dispute.change", dispute.grid)
+    errors = {}
+    if title is not None:
+        title = title.strip()
+        if not title:
+            errors["title"] = _("Give the dispute a short title.")
+        elif len(title) > 100:
+            errors["title"] = _("The title may have at most 100 characters.")
+    if description is not None:
+        description = description.strip()
+        if not description:
+            errors["description"] = _("Describe the dispute.")
+    if kind is not None and kind not in DisputeKind.values:
+        errors["kind"] = _("Choose the kind of dispute.")
+    if risk is not None and risk not in Risk.values:
+        errors["risk"] = _("Choose the risk level.")
+    if place is not None:
+        place = place.strip()[:200]
+    changes = []
+    for party in parties or ():
+        role = party.get("role")
+        name = (party.get("name") or "").strip()
+        phone = (party.get("phone") or "").strip().replace("-", "").replace(" ", "")
+        if role is not None and role not in PartyRole.values:
+            errors["parties"] = _("Unknown party role.")
+        elif phone and not phone.isdigit():
+            errors["parties"] = _("The phone number may contain only digits.")
+        elif len(name) > 50:
+            errors["parties"] = _("A party's name may have at most 50 characters.")
+        changes.append({"id": party.get("id"), "role": role, "name": name, "phone": phone})
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        dispute = _lock(dispute)
+        check_version(dispute_version(dispute), version)
+        before = {f: getattr(dispute, f) for f in ("title", "description", "kind", "risk", "place")}
+        after = dict(before)
+        for field, value in (("title", title), ("description", description), ("kind", kind), ("risk", risk),
+                             ("place", place)):
+            if value is not None:
+                after[field] = value
+        refused = [f for f in after if after[f] != before[f] and not workflow.editable(f, dispute.state)]
+        rows = {p.pk: p for p in DisputeParty.objects.filter(dispute=dispute).select_related("person")}
+        changed_parties = []
+        for change in changes:
+            row = rows.get(change["id"])
+            if row is None:
+                raise ValidationError({"parties": _("Unknown party of this dispute.")})
+            fields = []
+            if change["role"] is not None and change["role"] != row.role:
+                row.role = change["role"]
+                fields.append("role")
+            if (change["name"] or change["phone"]) and row.person_id:
+                raise ValidationError({"parties": _("A resident's name and phone are corrected in the registry.")})
+            if change["name"] and change["name"] != row.name:
+                row.set_name(change["name"])
+                fields.append("name_enc")
+            if change["phone"] and change["phone"] != row.phone:
+                row.set_phone(change["phone"])
+                fields.append("phone_enc")
+            if fields:
+                changed_parties.append((row, fields))
+        if changed_parties and not workflow.editable("parties", dispute.state):
+            refused.append("parties")
+        if refused:
+            raise ValidationError(_("The mediation is concluded: the kind and the parties of the dispute can no "
+                                    "longer change."))
+        changed = [f for f in after if after[f] != before[f]]
+        if not changed and not changed_parties:
+            return dispute
+        for field in changed:
+            setattr(dispute, field, after[field])
+        if changed:
+            dispute.save(update_fields=changed)
+        for row, fields in changed_parties:
+            row.save(update_fields=fields)
+        party_ids = [row.pk for row, _fields in changed_parties]
+        labels = [str(Dispute._meta.get_field(f).verbose_name) for f in changed]
+        if party_ids:
+            labels.append(_("parties"))
+        _event(dispute, "update", dispute.state, actor, _("Corrected: %(fields)s") % {"fields": "、".join(labels)})
+        record(actor, "dispute.update", dispute,
+               before={**{f: before[f] for f in changed}, "parties": party_ids},
+               after={**{f: after[f] for f in changed}, "parties": party_ids})
+    return dispute

@@ -88,4 +88,5 @@ ACTION_LABELS = {
     "check_fulfilment": _("Check the agreement's fulfilment"),
     "follow_up": _("Record a follow-up visit"),
     "turn_into_case": _("Turn into a case"),
+    "update": _("Correct the record"),
 }

@@ -101,3 +101,47 @@ class FiguresForm(forms.Form):
     state = forms.CharField(required=False)
     kind = forms.CharField(required=False)
     risk = forms.CharField(required=False)
+
+
+class DisputeEditForm(forms.Form):
+    """Correct a dispute: the record's text fields, and until the mediation is concluded its kind and
+    its parties. A party's current name and phone are shown masked; a blank name or phone keeps it."""
+
+    title = forms.CharField(label=_("Title"), max_length=100)
+    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 4}))
+    kind = forms.ChoiceField(label=_("Kind"), choices=DisputeKind.choices)
+    risk = forms.ChoiceField(label=_("Risk level"), choices=Risk.choices)
+    place = forms.CharField(label=_("Place"), max_length=200, required=False)
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, dispute, parties, version: str = "", **kwargs):
+        from disputes import workflow
+
+        kwargs.setdefault("initial", {
+            "title": dispute.title, "description": dispute.description, "kind": dispute.kind, "risk": dispute.risk,
+            "place": dispute.place, "version": version})
+        super().__init__(*args, **kwargs)
+        open_ = workflow.editable("parties", dispute.state)
+        self.fields["kind"].disabled = not workflow.editable("kind", dispute.state)
+        self.parties = parties
+        for party in parties:
+            prefix = f"party{party.pk}"
+            self.fields[f"{prefix}_role"] = forms.ChoiceField(
+                label=_("Role of %(name)s") % {"name": party.masked_name}, choices=PartyRole.choices,
+                initial=party.role, disabled=not open_)
+            if party.person_id:
+                continue
+            self.fields[f"{prefix}_name"] = forms.CharField(
+                label=_("New name for %(name)s") % {"name": party.masked_name}, max_length=50, required=False,
+                disabled=not open_, help_text=_("Leave blank to keep it."),
+                widget=forms.TextInput(attrs={"autocomplete": "off"}))
+            self.fields[f"{prefix}_phone"] = forms.CharField(
+                label=_("New phone for %(name)s") % {"name": party.masked_name}, max_length=20, required=False,
+                disabled=not open_, help_text=_("Now: %(phone)s. Leave blank to keep it.")
+                % {"phone": party.masked_phone or "—"},
+                widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "tel"}))
+
+    def party_changes(self) -> list[dict]:
+        data = self.cleaned_data
+        return [{"id": p.pk, "role": data.get(f"party{p.pk}_role"), "name": data.get(f"party{p.pk}_name", ""),
+                 "phone": data.get(f"party{p.pk}_phone", "")} for p in self.parties]

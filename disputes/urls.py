@@ -9,5 +9,6 @@ urlpatterns = [
     path("new/", views.dispute_new, name="new"),
     path("<int:pk>/", views.dispute_detail, name="detail"),
     path("<int:pk>/reveal/", views.dispute_reveal, name="reveal"),
+    path("<int:pk>/edit/", views.dispute_edit, name="edit"),
     path("<int:pk>/<slug:name>/", views.dispute_action, name="action"),
 ]

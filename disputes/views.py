@@ -20,6 +20,7 @@ from disputes.choices import ACTION_LABELS, DisputeKind, DisputeState, Risk
 from disputes.forms import (
     PARTY_SLOTS,
     ConcludeForm,
+    DisputeEditForm,
     DisputeForm,
     FiguresForm,
     FollowUpForm,
@@ -155,7 +156,7 @@ def _page(request, dispute, *, forms=None, reveal_form=None, revealed=None, stat
         "follow_ups": list(dispute.follow_ups.select_related("visited_by")),
         "events": events,
         "forms": forms or _forms(user), "allowed": allowed,
-        "can_reveal": scope.can("registry.unmask", dispute.grid),
+        "can_reveal": scope.can("registry.unmask", dispute.grid), "can_change": can_change,
         "reveal_form": reveal_form or RevealForm(), "revealed": revealed,
     }, status=status)
     return _no_store(response)
@@ -219,3 +220,34 @@ def dispute_reveal(request, pk):
         except ValidationError as exc:
             add_action_errors(form, exc)
     return _page(request, dispute, reveal_form=form, revealed=revealed)
+
+
+@login_required
+def dispute_edit(request, pk):
+    """Correct the record of a dispute (disputes.actions.update_dispute): 404 out of scope or without
+    dispute.change on its grid. Parties are shown masked; a blank name or phone keeps it."""
+    user = request.user
+    dispute = access_dispute(user, pk)
+    if not get_scope(user).can("dispute.change", dispute.grid):
+        raise Http404
+    parties = list(dispute.parties.select_related("person").order_by("id"))
+    if request.method == "POST":
+        form = DisputeEditForm(request.POST, dispute=dispute, parties=parties)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                actions.update_dispute(user, dispute, title=data["title"], description=data["description"],
+                                       kind=data["kind"], risk=data["risk"], place=data["place"],
+                                       parties=form.party_changes(), version=data["version"])
+            except ValidationError as exc:
+                add_action_errors(form, exc)
+            except PermissionDenied as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("Saved."))
+                return redirect(dispute)
+        status = 400
+    else:
+        form = DisputeEditForm(dispute=dispute, parties=parties, version=actions.dispute_version(dispute))
+        status = 200
+    return _no_store(render(request, "disputes/edit.html", {"dispute": dispute, "form": form}, status=status))

@@ -21,6 +21,17 @@ TRANSITIONS = {
     "turn_into_case": ((DisputeState.REGISTERED, DisputeState.MEDIATING, DisputeState.NOT_SETTLED), None),
 }
 
+# Corrections (disputes.actions.update_dispute) do not change the state. The title, description,
+# place and risk level can be corrected in every state; the kind and the parties only until the
+# mediation is concluded (the agreement or the referral names them).
+EDITABLE_ALWAYS = ("title", "description", "place", "risk")
+EDITABLE_UNTIL_CONCLUDED = ("kind", "parties")
+OPEN_STATES = (DisputeState.REGISTERED, DisputeState.MEDIATING)
+
+
+def editable(field: str, state: str) -> bool:
+    return field in EDITABLE_ALWAYS or (field in EDITABLE_UNTIL_CONCLUDED and state in OPEN_STATES)
+
 
 def allowed(action: str, state: str) -> bool:
     return state in TRANSITIONS[action][0]

@@ -21,6 +21,7 @@ from areas.models import Area
 from core.audit import record
 from core.notify import notify
 from core.sql import insert_select, rows
+from core.versions import check_version, version_of
 from gridtasks.choices import DONE_STATES, ItemState, TaskKind
 from gridtasks.models import GridTask, GridTaskItem, GridTaskPart
 
@@ -148,6 +149,8 @@ def complete_item(actor, item: GridTaskItem, *, result: str, note: str = "") -> 
     with transaction.atomic():
         part = GridTaskPart.objects.select_for_update().select_related("grid").get(pk=item.part_id)
         _require(actor, "gridtask.work", part.grid)
+        if GridTask.objects.filter(pk=part.task_id, cancelled_at__isnull=False).exists():
+            raise ValidationError(_("This task was cancelled by its sender."))
         item = GridTaskItem.objects.select_for_update().get(pk=item.pk)
         if item.state != ItemState.OPEN:
             who = item.completed_by.display_name if item.completed_by_id else _("someone else")
@@ -172,3 +175,88 @@ def complete_item(actor, item: GridTaskItem, *, result: str, note: str = "") -> 
                    _("%(grid)s finished the task %(title)s") % {"grid": part.grid.name, "title": task.title},
                    f"/gridtasks/{task.pk}/", task)
     return item
+
+
+EDIT_FIELDS = ["title", "instructions", "due_at", "cancelled_at"]
+
+
+def task_version(task: GridTask) -> str:
+    return version_of(task, EDIT_FIELDS)
+
+
+def _unfinished_grid_ids(task: GridTask) -> list[int]:
+    return list(GridTaskPart.objects.filter(task=task, completed_at__isnull=True).values_list("grid_id", flat=True))
+
+
+def update_task(actor, task: GridTask, *, title: str | None = None, instructions: str | None = None,
+                due_at: dt.datetime | None = None, version: str | None = None) -> GridTask:
+    """Correct a task's title or instructions, or extend its deadline (never shorten it: the grids
+    planned for it). Items already done stay done. The staff of the grids not yet finished are
+    told of a new deadline. A field left None is unchanged."""
+    _require(actor, "gridtask.send", task.sender_area)
+    errors = {}
+    if title is not None:
+        title = title.strip()
+        if not title:
+            errors["title"] = _("Give the task a title.")
+        elif len(title) > 100:
+            errors["title"] = _("The title may have at most 100 characters.")
+    if instructions is not None:
+        instructions = instructions.strip()
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        task = GridTask.objects.select_for_update().get(pk=task.pk)
+        check_version(task_version(task), version)
+        if task.cancelled:
+            raise ValidationError(_("This task was cancelled: it can no longer be changed."))
+        before = {"title": task.title, "instructions": task.instructions, "due_at": task.due_at.isoformat()}
+        new_due = due_at if due_at is not None else task.due_at
+        if new_due != task.due_at:
+            if new_due < task.due_at:
+                raise ValidationError({"due_at": _("The deadline can only be extended, not brought forward.")})
+            if new_due <= timezone.now():
+                raise ValidationError({"due_at": _("The deadline must be in the future.")})
+        task.title = title if title is not None else task.title
+        task.instructions = instructions if instructions is not None else task.instructions
+        task.due_at = new_due
+        after = {"title": task.title, "instructions": task.instructions, "due_at": task.due_at.isoformat()}
+        if after == before:
+            return task
+        task.save(update_fields=["title", "instructions", "due_at"])
+        if after["due_at"] != before["due_at"]:
+            GridTaskPart.objects.filter(task=task, completed_at__isnull=True).update(due_at=new_due)
+        record(actor, "gridtask.update", task, before=before, after=after)
+        if after["due_at"] != before["due_at"]:
+            when = timezone.localtime(new_due).strftime("%m-%d %H:%M")
+            notify(grid_staff(_unfinished_grid_ids(task)), "gridtask.updated",
+                   _("New deadline for the task %(title)s: %(when)s") % {"title": task.title, "when": when},
+                   "/gridtasks/mine/", task)
+    return task
+
+
+def cancel_task(actor, task: GridTask, *, reason: str, version: str | None = None) -> GridTask:
+    """Withdraw a task sent by mistake or no longer needed. Items already done stay done; the open
+    ones can no longer be completed and leave the grids' lists; the grids not finished are told."""
+    _require(actor, "gridtask.send", task.sender_area)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the task is cancelled.")})
+    with transaction.atomic():
+        task = GridTask.objects.select_for_update().get(pk=task.pk)
+        check_version(task_version(task), version)
+        if task.cancelled:
+            raise ValidationError(_("This task was already cancelled."))
+        grid_ids = _unfinished_grid_ids(task)
+        if not grid_ids:
+            raise ValidationError(_("Every grid has finished this task: there is nothing left to cancel."))
+        task.cancelled_at = timezone.now()
+        task.cancelled_by = actor if actor is not None and actor.is_authenticated else None
+        task.cancel_reason = reason
+        task.save(update_fields=["cancelled_at", "cancelled_by", "cancel_reason"])
+        record(actor, "gridtask.cancel", task, before={"cancelled_at": None},
+               after={"cancelled_at": task.cancelled_at.isoformat(), "reason": reason, "open_grids": grid_ids})
+        notify(grid_staff(grid_ids), "gridtask.cancelled",
+               _("The task %(title)s was cancelled: %(reason)s") % {"title": task.title, "reason": reason},
+               "/gridtasks/mine/", task)
+    return task

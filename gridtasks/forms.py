@@ -50,3 +50,31 @@ class SendForm(forms.Form):
 class CompleteForm(forms.Form):
     result = forms.ChoiceField(label=_("Result"), choices=[("done", _("Done")), ("not_found", _("Not found"))])
     note = forms.CharField(label=_("Note"), required=False, max_length=500)
+
+
+class EditForm(forms.Form):
+    """Correct the title or the instructions, extend the deadline."""
+
+    title = forms.CharField(label=_("Title"), max_length=100)
+    instructions = forms.CharField(label=_("Instructions"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    due_date = forms.DateField(label=_("Deadline (day)"), widget=forms.DateInput(attrs={"type": "date"}))
+    due_time = forms.TimeField(label=_("Deadline (time)"), widget=forms.TimeInput(attrs={"type": "time"}))
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    @classmethod
+    def for_task(cls, task, version: str):
+        local = timezone.localtime(task.due_at)
+        return cls(initial={"title": task.title, "instructions": task.instructions, "due_date": local.date(),
+                            "due_time": local.time().replace(second=0, microsecond=0), "version": version})
+
+    def clean(self):
+        data = super().clean()
+        if data.get("due_date") and data.get("due_time"):
+            data["due_at"] = timezone.make_aware(dt.datetime.combine(data["due_date"], data["due_time"]))
+        return data
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for cancelling"), max_length=500,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+    version = forms.CharField(widget=forms.HiddenInput, required=False)

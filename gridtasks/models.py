@@ -51,6 +51,10 @@ class GridTask(models.Model):
                                    related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     total = models.PositiveIntegerField(default=0)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    cancel_reason = models.TextField(_("reason for cancelling"), blank=True)
 
     objects = GridTaskQuerySet.as_manager()
 
@@ -64,6 +68,10 @@ class GridTask(models.Model):
 
     def get_absolute_url(self):
         return reverse("gridtasks:detail", args=[self.pk])
+
+    @property
+    def cancelled(self) -> bool:
+        return self.cancelled_at is not None
 
 
 class GridTaskPart(models.Model):

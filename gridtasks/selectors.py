@@ -22,7 +22,8 @@ def my_open_parts(user):
     condition = Q()
     for path in paths:
         condition |= Q(area_path__startswith=path)
-    return (GridTaskPart.objects.restrict(user, "gridtask.work").filter(condition, completed_at__isnull=True)
+    return (GridTaskPart.objects.restrict(user, "gridtask.work").filter(condition, completed_at__isnull=True,
+                                                                      task__cancelled_at__isnull=True)
             .select_related("task", "grid").order_by("due_at", "id"))
 
 

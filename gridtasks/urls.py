@@ -10,5 +10,7 @@ urlpatterns = [
     path("mine/", views.mine, name="mine"),
     path("<int:pk>/", views.task_detail, name="detail"),
     path("<int:pk>/progress/", views.task_progress, name="progress"),
+    path("<int:pk>/edit/", views.task_edit, name="edit"),
+    path("<int:pk>/cancel/", views.task_cancel, name="cancel"),
     path("items/<int:pk>/complete/", views.item_complete, name="complete"),
 ]

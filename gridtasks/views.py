@@ -11,10 +11,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.scope import get_scope
 from core.views import require_capability
 from gridtasks import actions, selectors
 from gridtasks.choices import ItemState
-from gridtasks.forms import CompleteForm, SendForm
+from gridtasks.forms import CancelForm, CompleteForm, EditForm, SendForm
 from gridtasks.models import GridTask, GridTaskItem
 from web.utils import add_action_errors, paginate
 
@@ -77,10 +78,15 @@ def _progress_context(task):
     return {"task": task, "progress": selectors.progress(task), "open_items": selectors.open_items(task)}
 
 
+def _may_change(user, task) -> bool:
+    return not task.cancelled and get_scope(user).can("gridtask.send", task.sender_area)
+
+
 @login_required
 def task_detail(request, pk):
     task = access_task(request.user, pk)
-    return render(request, "gridtasks/detail.html", _progress_context(task))
+    return render(request, "gridtasks/detail.html", {**_progress_context(task),
+                                                     "can_change": _may_change(request.user, task)})
 
 
 @login_required
@@ -127,3 +133,68 @@ def _mine_url():
     from django.urls import reverse
 
     return reverse("gridtasks:mine")
+
+
+def _changeable(user, pk) -> GridTask:
+    """The task, for its edit or cancel page: 404 out of scope or without gridtask.send on the sender area."""
+    task = access_task(user, pk)
+    if not get_scope(user).can("gridtask.send", task.sender_area):
+        raise Http404
+    return task
+
+
+@login_required
+def task_edit(request, pk):
+    """Correct the title or instructions, extend the deadline (gridtasks.actions.update_task)."""
+    user = request.user
+    task = _changeable(user, pk)
+    if request.method == "POST":
+        form = EditForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                due_at = data["due_at"]
+                if due_at.replace(second=0, microsecond=0) == task.due_at.replace(second=0, microsecond=0):
+                    due_at = None  # unchanged: the form has no seconds
+                actions.update_task(user, task, title=data["title"], instructions=data["instructions"],
+                                    due_at=due_at, version=data["version"])
+            except ValidationError as exc:
+                add_action_errors(form, exc, {"due_at": "due_date"})
+            except PermissionDenied as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("Saved."))
+                return redirect(task)
+        return render(request, "gridtasks/edit.html", {"task": task, "form": form}, status=400)
+    if task.cancelled:
+        messages.error(request, _("This task was cancelled: it can no longer be changed."))
+        return redirect(task)
+    return render(request, "gridtasks/edit.html", {"task": task, "form": EditForm.for_task(task, actions.task_version(task))})
+
+
+@login_required
+def task_cancel(request, pk):
+    """Confirm, then cancel the task with a reason (gridtasks.actions.cancel_task)."""
+    user = request.user
+    task = _changeable(user, pk)
+    if request.method == "POST":
+        form = CancelForm(request.POST)
+        if form.is_valid():
+            try:
+                actions.cancel_task(user, task, reason=form.cleaned_data["reason"],
+                                    version=form.cleaned_data["version"])
+            except ValidationError as exc:
+                add_action_errors(form, exc)
+            except PermissionDenied as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("The task was cancelled."))
+                return redirect(task)
+        return render(request, "gridtasks/cancel.html", {"task": task, "form": form,
+                                                         "progress": selectors.progress(task)}, status=400)
+    if task.cancelled:
+        messages.error(request, _("This task was already cancelled."))
+        return redirect(task)
+    return render(request, "gridtasks/cancel.html", {
+        "task": task, "form": CancelForm(initial={"version": actions.task_version(task)}),
+        "progress": selectors.progress(task)})

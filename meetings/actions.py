@@ -8,13 +8,15 @@ import datetime as dt
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.scope import get_scope
 from areas.models import Area, Department
-from core.audit import record
+from core.audit import record, snapshot
 from core.notify import notify
+from core.versions import check_version, token
 from core.workcalendar import get_calendar
 from meetings.choices import CONVENER_LEVELS, DecisionState
 from meetings.models import Decision, Meeting, MeetingAttendee
@@ -88,6 +90,11 @@ def convene_meeting(actor, *, area: Area, title: str, agenda: str, held_at: dt.d
     return meeting
 
 
+def _not_cancelled(meeting: Meeting) -> None:
+    if meeting.cancelled:
+        raise ValidationError(_("This meeting was cancelled."))
+
+
 def record_minutes(actor, meeting: Meeting, *, minutes: str) -> Meeting:
     _require(actor, "meeting.change", meeting.convener_area)
     minutes = (minutes or "").strip()
@@ -95,6 +102,7 @@ def record_minutes(actor, meeting: Meeting, *, minutes: str) -> Meeting:
         raise ValidationError({"minutes": _("The minutes are empty.")})
     with transaction.atomic():
         meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+        _not_cancelled(meeting)
         before = meeting.minutes
         meeting.minutes = minutes
         meeting.save(update_fields=["minutes"])
@@ -127,6 +135,7 @@ def add_decision(actor, meeting: Meeting, *, text: str, owner_department: Depart
     now = now or timezone.now()
     with transaction.atomic():
         meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+        _not_cancelled(meeting)
         decision = Decision.objects.create(meeting=meeting, area_path=meeting.area_path,
                                            district_code=meeting.district_code, text=text,
                                            owner_department=owner_department,
@@ -175,3 +184,132 @@ def complete_decision(actor, decision: Decision, *, note: str) -> Decision:
                _("A decision of %(title)s was carried out") % {"title": meeting.title},
                meeting.get_absolute_url(), meeting)
     return decision
+
+
+VERSION_FIELDS = ["title", "agenda", "held_at", "place", "minutes", "cancelled_at"]
+
+
+def _attendee_ids(meeting: Meeting) -> tuple[list[int], list[int]]:
+    rows = list(MeetingAttendee.objects.filter(meeting=meeting).values_list("department_id", "user_id"))
+    return sorted(d for d, _u in rows if d), sorted(u for d, u in rows if u and not d)
+
+
+def meeting_version(meeting: Meeting) -> str:
+    departments, users = _attendee_ids(meeting)
+    return token({**snapshot(meeting, VERSION_FIELDS), "departments": departments, "users": users})
+
+
+def update_meeting(actor, meeting: Meeting, *, title: str | None = None, agenda: str | None = None,
+                   held_at: dt.datetime | None = None, place: str | None = None, departments=None, users=None,
+                   version: str | None = None) -> Meeting:
+    """Correct a meeting. The topic and the place can be corrected until it is cancelled; the
+    agenda, the time and who is invited only until the minutes are recorded (the minutes record
+    what was discussed, by whom). Newly invited departments and users are notified, and everyone
+    invited when the time changes. A field left None is unchanged."""
+    _require(actor, "meeting.change", meeting.convener_area)
+    errors = {}
+    if title is not None:
+        title = title.strip()
+        if not title:
+            errors["title"] = _("Give the meeting a topic.")
+        elif len(title) > 100:
+            errors["title"] = _("The topic may have at most 100 characters.")
+    if agenda is not None:
+        agenda = agenda.strip()
+        if not agenda:
+            errors["agenda"] = _("Write the agenda.")
+    if place is not None:
+        place = place.strip()[:100]
+    if departments is not None:
+        departments = list(departments)
+        if not departments:
+            errors["departments"] = _("Invite at least one department.")
+    if errors:
+        raise ValidationError(errors)
+    if departments:
+        _check_departments(actor, departments, meeting.convener_area)
+    if users is not None:
+        users = list(users)
+        if users and len({u.pk for u in users}) != get_user_model().objects.filter(
+                pk__in=[u.pk for u in users], is_active=True).count():
+            raise ValidationError({"users": _("Unknown or inactive user.")})
+    with transaction.atomic():
+        meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+        check_version(meeting_version(meeting), version)
+        _not_cancelled(meeting)
+        old_departments, old_users = _attendee_ids(meeting)
+        before = {"title": meeting.title, "agenda": meeting.agenda, "held_at": meeting.held_at.isoformat(),
+                  "place": meeting.place, "departments": old_departments, "users": old_users}
+        after = dict(before)
+        if title is not None:
+            after["title"] = title
+        if place is not None:
+            after["place"] = place
+        if agenda is not None:
+            after["agenda"] = agenda
+        if held_at is not None:
+            after["held_at"] = held_at.isoformat()
+        if departments is not None:
+            after["departments"] = sorted({d.pk for d in departments})
+        if users is not None:
+            after["users"] = sorted({u.pk for u in users})
+        locked = [key for key in ("agenda", "held_at", "departments", "users") if after[key] != before[key]]
+        if meeting.minutes and locked:
+            raise ValidationError(_("The minutes are recorded: the agenda, the time and the attendees can no "
+                                    "longer change; only the topic and the place can be corrected."))
+        if after == before:
+            return meeting
+        meeting.title, meeting.place, meeting.agenda = after["title"], after["place"], after["agenda"]
+        if held_at is not None:
+            meeting.held_at = held_at
+        meeting.save(update_fields=["title", "place", "agenda", "held_at"])
+        added_departments = sorted(set(after["departments"]) - set(before["departments"]))
+        added_users = sorted(set(after["users"]) - set(before["users"]))
+        MeetingAttendee.objects.filter(meeting=meeting).filter(
+            Q(department_id__in=set(before["departments"]) - set(after["departments"]))
+            | Q(department__isnull=True, user_id__in=set(before["users"]) - set(after["users"]))).delete()
+        MeetingAttendee.objects.bulk_create(
+            [MeetingAttendee(meeting=meeting, department_id=d) for d in added_departments]
+            + [MeetingAttendee(meeting=meeting, user_id=u) for u in added_users])
+        record(actor, "meeting.update", meeting, before=before, after=after)
+        from cases.actions import handlers_of
+
+        when = timezone.localtime(meeting.held_at).strftime("%m-%d %H:%M")
+        if after["held_at"] != before["held_at"]:
+            recipients = handlers_of(after["departments"]) + after["users"]
+            message = _("Joint meeting %(title)s moved to %(when)s") % {"title": meeting.title, "when": when}
+        else:
+            recipients = handlers_of(added_departments) + added_users
+            message = _("Joint meeting %(title)s at %(when)s") % {"title": meeting.title, "when": when}
+        if recipients:
+            notify(recipients, "meeting.invited", message, meeting.get_absolute_url(), meeting)
+    return meeting
+
+
+def cancel_meeting(actor, meeting: Meeting, *, reason: str, version: str | None = None) -> Meeting:
+    """Call off a meeting that will not take place: only before minutes or decisions are recorded.
+    Everyone invited is told."""
+    _require(actor, "meeting.change", meeting.convener_area)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the meeting is cancelled.")})
+    with transaction.atomic():
+        meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+        check_version(meeting_version(meeting), version)
+        if meeting.cancelled:
+            raise ValidationError(_("This meeting was already cancelled."))
+        if meeting.minutes or meeting.decisions.exists():
+            raise ValidationError(_("The meeting has minutes or decisions: it took place and cannot be cancelled."))
+        meeting.cancelled_at = timezone.now()
+        meeting.cancelled_by = actor if actor is not None and actor.is_authenticated else None
+        meeting.cancel_reason = reason
+        meeting.save(update_fields=["cancelled_at", "cancelled_by", "cancel_reason"])
+        record(actor, "meeting.cancel", meeting, before={"cancelled_at": None},
+               after={"cancelled_at": meeting.cancelled_at.isoformat(), "reason": reason})
+        from cases.actions import handlers_of
+
+        departments, users = _attendee_ids(meeting)
+        notify(handlers_of(departments) + users, "meeting.cancelled",
+               _("Joint meeting %(title)s is cancelled: %(reason)s") % {"title": meeting.title, "reason": reason},
+               meeting.get_absolute_url(), meeting)
+    return meeting

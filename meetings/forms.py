@@ -64,3 +64,34 @@ class DecisionForm(forms.Form):
 
 class DoneForm(forms.Form):
     note = forms.CharField(label=_("How it was done"), max_length=2000)
+
+
+class MeetingEditForm(MeetingForm):
+    """Correct a meeting: the convening area and the cases discussed stay as they are; once the
+    minutes are recorded the agenda, the time and the attendees are shown but cannot change."""
+
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, user=None, meeting, version: str = "", **kwargs):
+        from django.utils import timezone
+
+        attendees = list(meeting.attendees.select_related("user"))
+        kwargs["initial"] = {
+            "title": meeting.title, "agenda": meeting.agenda, "place": meeting.place,
+            "held_at": timezone.localtime(meeting.held_at).replace(second=0, microsecond=0),
+            "departments": [a.department_id for a in attendees if a.department_id],
+            "usernames": ", ".join(a.user.username for a in attendees if a.user_id and not a.department_id),
+            "version": version}
+        super().__init__(*args, user=user, **kwargs)
+        del self.fields["area"]
+        del self.fields["case_numbers"]
+        self.fields["held_at"].widget.format = "%Y-%m-%dT%H:%M"
+        if meeting.minutes:
+            for name in ("agenda", "held_at", "departments", "usernames"):
+                self.fields[name].disabled = True
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for cancelling"), max_length=500,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+    version = forms.CharField(widget=forms.HiddenInput, required=False)

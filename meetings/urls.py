@@ -11,5 +11,7 @@ urlpatterns = [
     path("decisions/<int:pk>/done/", views.decision_done, name="decision-done"),
     path("<int:pk>/", views.meeting_detail, name="detail"),
     path("<int:pk>/minutes/", views.meeting_minutes, name="minutes"),
+    path("<int:pk>/edit/", views.meeting_edit, name="edit"),
+    path("<int:pk>/cancel/", views.meeting_cancel, name="cancel"),
     path("<int:pk>/decisions/", views.meeting_decision, name="decision-add"),
 ]

@@ -15,7 +15,15 @@ from django.views.decorators.http import require_POST
 from accounts.scope import get_scope
 from core.views import require_capability
 from meetings import actions
-from meetings.forms import DecisionForm, DoneForm, MeetingForm, MinutesForm, split_numbers
+from meetings.forms import (
+    CancelForm,
+    DecisionForm,
+    DoneForm,
+    MeetingEditForm,
+    MeetingForm,
+    MinutesForm,
+    split_numbers,
+)
 from meetings.models import Decision, Meeting
 from web.utils import add_action_errors, paginate
 
@@ -101,7 +109,7 @@ def _page(request, meeting, *, minutes_form=None, decision_form=None, status=200
     scope = get_scope(user)
     decisions = list(meeting.decisions.select_related("owner_department", "done_by").prefetch_related("cases"))
     my_departments = set(scope.departments_for("meeting.decide"))
-    can_change = scope.can("meeting.change", meeting.convener_area)
+    can_change = scope.can("meeting.change", meeting.convener_area) and not meeting.cancelled
     for decision in decisions:
         decision.can_complete = decision.state == "open" and (can_change or decision.owner_department_id in my_departments)
     return render(request, "meetings/detail.html", {
@@ -171,3 +179,76 @@ def decision_done(request, pk):
     if Meeting.objects.restrict(user).filter(pk=decision.meeting_id).exists():
         return redirect(decision.meeting)
     return redirect("meetings:decisions")
+
+
+def _changeable(user, pk) -> Meeting:
+    """The meeting, for its edit or cancel page: 404 out of scope or without meeting.change on the
+    convener's area (a department handler sees the meeting but does not change it)."""
+    meeting = access_meeting(user, pk)
+    if not get_scope(user).can("meeting.change", meeting.convener_area):
+        raise Http404
+    return meeting
+
+
+def _changed_minute(value, stored):
+    """The form's time, or None when it is the stored time to the minute (the form has no seconds)."""
+    if value is None or value.replace(second=0, microsecond=0) == stored.replace(second=0, microsecond=0):
+        return None
+    return value
+
+
+@login_required
+def meeting_edit(request, pk):
+    """Correct the topic, agenda, time, place or who is invited (meetings.actions.update_meeting)."""
+    user = request.user
+    meeting = _changeable(user, pk)
+    if request.method == "POST":
+        form = MeetingEditForm(request.POST, user=user, meeting=meeting)
+        if form.is_valid():
+            data = form.cleaned_data
+            locked = meeting.minutes  # the form shows these fields disabled: they are not sent on
+            try:
+                actions.update_meeting(user, meeting, title=data["title"], place=data["place"],
+                                       agenda=None if locked else data["agenda"],
+                                       held_at=None if locked else _changed_minute(data["held_at"], meeting.held_at),
+                                       departments=None if locked else list(data["departments"]),
+                                       users=None if locked else data["usernames"], version=data["version"])
+            except ValidationError as exc:
+                add_action_errors(form, exc, {"users": "usernames"})
+            except PermissionDenied as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("Saved."))
+                return redirect(meeting)
+        return render(request, "meetings/edit.html", {"meeting": meeting, "form": form}, status=400)
+    if meeting.cancelled:
+        messages.error(request, _("This meeting was cancelled."))
+        return redirect(meeting)
+    form = MeetingEditForm(user=user, meeting=meeting, version=actions.meeting_version(meeting))
+    return render(request, "meetings/edit.html", {"meeting": meeting, "form": form})
+
+
+@login_required
+def meeting_cancel(request, pk):
+    """Confirm, then call off a meeting that will not take place (meetings.actions.cancel_meeting)."""
+    user = request.user
+    meeting = _changeable(user, pk)
+    if request.method == "POST":
+        form = CancelForm(request.POST)
+        if form.is_valid():
+            try:
+                actions.cancel_meeting(user, meeting, reason=form.cleaned_data["reason"],
+                                       version=form.cleaned_data["version"])
+            except ValidationError as exc:
+                add_action_errors(form, exc)
+            except PermissionDenied as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("The meeting was cancelled."))
+                return redirect(meeting)
+        return render(request, "meetings/cancel.html", {"meeting": meeting, "form": form}, status=400)
+    if meeting.cancelled:
+        messages.error(request, _("This meeting was already cancelled."))
+        return redirect(meeting)
+    return render(request, "meetings/cancel.html", {
+        "meeting": meeting, "form": CancelForm(initial={"version": actions.meeting_version(meeting)})})

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts.scope import get_scope
 from core.audit import record
+from core.versions import check_version, token
 from patrols.choices import Finding, PatrolState
 from patrols.geo import LocalFrame, haversine
 from patrols.models import HomeVisit, Patrol, PatrolCase, PatrolPoint
@@ -214,3 +215,53 @@ def record_visit(actor, *, household, finding: str = Finding.NONE, note: str = "
 
 def audit_visit_view(actor, visit: HomeVisit) -> None:
     record(actor, "patrol.visit.view", visit, object_repr=f"household {visit.household_id}")
+
+
+VISIT_EDIT_DAYS = 3  # the visiting worker may correct the finding and the note for this long
+
+
+def visit_version(visit: HomeVisit) -> str:
+    return token({"finding": visit.finding, "note": visit.note_enc})  # the ciphertext: no personal data
+
+
+def may_edit_visit(actor, visit: HomeVisit, now: dt.datetime | None = None) -> bool:
+    return (actor is not None and visit.worker_id == actor.pk
+            and (now or timezone.now()) - visit.visited_at <= dt.timedelta(days=VISIT_EDIT_DAYS)
+            and get_scope(actor).can("patrol.do", visit.grid))
+
+
+def update_visit(actor, visit: HomeVisit, *, finding: str | None = None, note: str | None = None,
+                 version: str | None = None) -> HomeVisit:
+    """The visiting worker corrects the finding or the note within VISIT_EDIT_DAYS days of the
+    visit. The note stays encrypted; the audit row says whether it changed, never what it says."""
+    if actor is not None and visit.worker_id != actor.pk:
+        raise PermissionDenied(_("Only the grid worker who made the visit can correct it."))
+    _require(actor, "patrol.do", visit.grid)
+    if finding is not None and finding not in Finding.values:
+        raise ValidationError({"finding": _("Choose what the visit found.")})
+    if note is not None:
+        note = note.strip()
+        if len(note) > 2000:
+            raise ValidationError({"note": _("The note is too long (at most 2000 characters).")})
+    with transaction.atomic():
+        visit = HomeVisit.objects.select_for_update().get(pk=visit.pk)
+        check_version(visit_version(visit), version)
+        if actor is not None and timezone.now() - visit.visited_at > dt.timedelta(days=VISIT_EDIT_DAYS):
+            raise ValidationError(_("A visit can be corrected only within %(n)d days.") % {"n": VISIT_EDIT_DAYS})
+        old_note = visit.note
+        new_finding = finding if finding is not None else visit.finding
+        new_note = note if note is not None else old_note
+        if new_finding != Finding.NONE and not new_note:
+            raise ValidationError({"note": _("Describe what the visit found.")})
+        if new_finding == visit.finding and new_note == old_note:
+            return visit
+        before = {"finding": visit.finding}
+        visit.finding = new_finding
+        fields = ["finding"]
+        if new_note != old_note:
+            visit.set_note(new_note)
+            fields.append("note_enc")
+        visit.save(update_fields=fields)
+        record(actor, "patrol.visit.update", visit, object_repr=f"household {visit.household_id}",
+               before=before, after={"finding": visit.finding, "note_changed": new_note != old_note})
+    return visit

@@ -36,3 +36,10 @@ class CoverageFilterForm(forms.Form):
             if (data["end"] - data["start"]).days > 92:
                 raise forms.ValidationError(_("Choose at most 92 days."))
         return data
+
+
+class VisitEditForm(forms.Form):
+    finding = forms.ChoiceField(label=_("Finding"), choices=Finding.choices)
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 3}))
+    version = forms.CharField(widget=forms.HiddenInput, required=False)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("visits/", views.visits, name="visits"),
     path("visits/new/", views.visit_new, name="visit-new"),
     path("visits/<int:pk>/", views.visit_detail, name="visit"),
+    path("visits/<int:pk>/edit/", views.visit_edit, name="visit-edit"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/points/", views.points, name="points"),
     path("<int:pk>/report/", views.report, name="report"),

@@ -28,7 +28,7 @@ from core.crypto import mask_name
 from core.views import require_capability
 from patrols import actions, selectors
 from patrols.choices import PatrolState
-from patrols.forms import CoverageFilterForm, PatrolReportForm, VisitForm
+from patrols.forms import CoverageFilterForm, PatrolReportForm, VisitEditForm, VisitForm
 from patrols.models import HomeVisit, Patrol
 from registry.models import Household
 from web.utils import add_action_errors, paginate
@@ -261,9 +261,46 @@ def visit_detail(request, pk):
         actions.audit_visit_view(user, visit)
     response = render(request, "patrols/visit.html", {
         "visit": visit, "household_label": _household_label(visit.household),
-        "note": visit.note if sensitive else None,
+        "note": visit.note if sensitive else None, "can_edit": actions.may_edit_visit(user, visit),
+        "edit_days": actions.VISIT_EDIT_DAYS,
     })
     response["Cache-Control"] = "no-store"
     return response
 
 
+
+
+@login_required
+def visit_edit(request, pk):
+    """The visiting worker corrects the finding or the note within a few days (actions.update_visit).
+    Anyone else, or later: 404. The note is shown in the form, so the read is audited."""
+    user = request.user
+    try:
+        visit = (HomeVisit.objects.restrict(user, "patrol.do").select_related("household__head", "grid")
+                 .get(pk=int(pk), worker=user))
+    except (HomeVisit.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+    if not actions.may_edit_visit(user, visit) or not get_scope(user).can("registry.sensitive", visit.grid):
+        raise Http404
+    if request.method == "POST":
+        form = VisitEditForm(request.POST)
+        status = 400
+        if form.is_valid():
+            try:
+                actions.update_visit(user, visit, finding=form.cleaned_data["finding"], note=form.cleaned_data["note"],
+                                     version=form.cleaned_data["version"])
+            except ValidationError as exc:
+                add_action_errors(form, exc)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("patrols:visit", visit.pk)
+    else:
+        status = 200
+        actions.audit_visit_view(user, visit)
+        form = VisitEditForm(initial={"finding": visit.finding, "note": visit.note,
+                                      "version": actions.visit_version(visit)})
+    response = render(request, "patrols/visit_edit.html", {
+        "visit": visit, "household_label": _household_label(visit.household), "form": form,
+        "edit_days": actions.VISIT_EDIT_DAYS}, status=status)
+    response["Cache-Control"] = "no-store"
+    return response

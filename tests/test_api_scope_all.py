@@ -113,6 +113,17 @@ DELEGATED |= {
           ("patch", "/api/cobuilding/projects/{id}/"): '"cobuilding-project-detail"',
           ("post", "/api/cobuilding/projects/{id}/finish/"): '"cobuilding-project-finish"'},
 }
+# Corrections and cancelling in community work (disputes, meetings, grid tasks, home visits).
+DELEGATED.update({
+    "disputes.tests.test_edit::test_edit_page_and_patch_by_persona": {
+        ("patch", "/api/disputes/{id}/"): 'patch(f"/api/disputes/'},
+    "meetings.tests.test_edit::test_edit_and_cancel_pages_and_api_by_persona": {
+        ("patch", "/api/meetings/{id}/"): 'patch(f"/api/meetings/', ("post", "/api/meetings/{id}/cancel/"): "/cancel/"},
+    "gridtasks.tests.test_edit::test_edit_and_cancel_pages_and_api_by_persona": {
+        ("patch", "/api/grid-tasks/{id}/"): 'patch(f"/api/grid-tasks/', ("post", "/api/grid-tasks/{id}/cancel/"): "/cancel/"},
+    "patrols.tests.test_visit_edit::test_the_edit_page_and_api_by_persona": {
+        ("patch", "/api/home-visits/{id}/"): 'patch(f"/api/home-visits/'},
+})
 
 SCOPE: dict[tuple[str, str], tuple] = {
     ("post", "/api/auth/token/"): ("public", "username + password"),

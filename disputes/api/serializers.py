@@ -54,10 +54,16 @@ class DisputeDetailSerializer(DisputeListSerializer):
     stages = StageSerializer(many=True, read_only=True)
     follow_ups = FollowUpSerializer(many=True, read_only=True)
     events = DisputeEventSerializer(many=True, read_only=True)
+    version = serializers.SerializerMethodField(help_text="send it back with a PATCH to refuse a stale change")
 
     class Meta(DisputeListSerializer.Meta):
         fields = [*DisputeListSerializer.Meta.fields, "description", "outcome_note", "agreement_text",
-                  "fulfilment", "fulfilment_note", "parties", "stages", "follow_ups", "events"]
+                  "fulfilment", "fulfilment_note", "parties", "stages", "follow_ups", "events", "version"]
+
+    def get_version(self, obj) -> str:
+        from disputes.actions import dispute_version
+
+        return dispute_version(obj)
 
 
 class PartyInputSerializer(serializers.Serializer):
@@ -77,6 +83,26 @@ class DisputeCreateSerializer(serializers.Serializer):
     place = serializers.CharField(required=False, allow_blank=True, max_length=200)
     from_case = serializers.IntegerField(required=False, min_value=1)
     parties = PartyInputSerializer(many=True)
+
+
+class PartyUpdateSerializer(serializers.Serializer):
+    id = serializers.IntegerField(min_value=1, help_text="an existing party of the dispute")
+    role = serializers.ChoiceField(choices=PartyRole.choices, required=False)
+    name = serializers.CharField(required=False, allow_blank=True, max_length=50,
+                                 help_text="free-text parties only; blank keeps it; stored encrypted")
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=20,
+                                  help_text="free-text parties only; blank keeps it; stored encrypted")
+
+
+class DisputeUpdateSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=100, required=False)
+    description = serializers.CharField(required=False)
+    kind = serializers.ChoiceField(choices=DisputeKind.choices, required=False,
+                                   help_text="only until the mediation is concluded")
+    risk = serializers.ChoiceField(choices=Risk.choices, required=False)
+    place = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    parties = PartyUpdateSerializer(many=True, required=False, help_text="only until the mediation is concluded")
+    version = serializers.CharField(required=False, allow_blank=True)
 
 
 class MediationInputSerializer(serializers.Serializer):

@@ -23,6 +23,7 @@ from disputes.api.serializers import (
     DisputeCreateSerializer,
     DisputeDetailSerializer,
     DisputeListSerializer,
+    DisputeUpdateSerializer,
     FiguresSerializer,
     FollowUpInputSerializer,
     FulfilmentInputSerializer,
@@ -106,6 +107,19 @@ class DisputeViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retri
             source=values["source"], risk=values["risk"], place=values.get("place", ""), parties=parties,
             from_case=from_case)
         return Response(self._detail(dispute), status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=DisputeUpdateSerializer, responses={200: DisputeDetailSerializer})
+    def partial_update(self, request, pk=None):
+        """Correct the record: title, description, place, risk; kind and parties until concluded."""
+        dispute = self.get_object()
+        data = DisputeUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        actions.update_dispute(request.user, dispute, title=values.get("title"),
+                               description=values.get("description"), kind=values.get("kind"),
+                               risk=values.get("risk"), place=values.get("place"),
+                               parties=[dict(p) for p in values.get("parties") or []], version=values.get("version"))
+        return Response(self._detail(dispute))
 
     @extend_schema(responses={200: FiguresSerializer}, parameters=[
         OpenApiParameter("start", dt.date, required=False, description="first local day (default: 1 January)"),

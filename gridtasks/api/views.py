@@ -32,7 +32,24 @@ class GridTaskSerializer(serializers.ModelSerializer):
     class Meta:
         model = GridTask
         fields = ["id", "title", "instructions", "kind", "sender_area", "sender_area_code", "due_at", "created_at",
-                  "total"]
+                  "total", "cancelled_at", "cancel_reason", "version"]
+
+    version = serializers.SerializerMethodField(help_text="send it back with a PATCH to refuse a stale change")
+
+    def get_version(self, obj) -> str:
+        return actions.task_version(obj)
+
+
+class GridTaskUpdateSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=100, required=False)
+    instructions = serializers.CharField(required=False, allow_blank=True)
+    due_at = serializers.DateTimeField(required=False, help_text="only later than the current deadline")
+    version = serializers.CharField(required=False, allow_blank=True)
+
+
+class GridTaskCancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)
+    version = serializers.CharField(required=False, allow_blank=True)
 
 
 class GridTaskSendSerializer(serializers.Serializer):
@@ -104,6 +121,29 @@ class GridTaskViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retr
                                  special_group=values.get("special_group", ""), person=person)
         return Response(GridTaskSerializer(task).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=GridTaskUpdateSerializer, responses={200: GridTaskSerializer})
+    def partial_update(self, request, pk=None):
+        """Correct the title or instructions, extend the deadline (never shorten it)."""
+        task = self.get_object()
+        data = GridTaskUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        task = actions.update_task(request.user, task, title=values.get("title"),
+                                   instructions=values.get("instructions"), due_at=values.get("due_at"),
+                                   version=values.get("version"))
+        return Response(GridTaskSerializer(task).data)
+
+    @extend_schema(request=GridTaskCancelSerializer, responses={200: GridTaskSerializer})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        """Withdraw the task with a reason: done items stay done, open ones can no longer be completed."""
+        task = self.get_object()
+        data = GridTaskCancelSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        task = actions.cancel_task(request.user, task, reason=data.validated_data["reason"],
+                                   version=data.validated_data.get("version"))
+        return Response(GridTaskSerializer(task).data)
+
     @extend_schema(responses={200: ProgressSerializer})
     @action(detail=True, methods=["get"])
     def progress(self, request, pk=None):
@@ -123,6 +163,8 @@ class GridTaskItemViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.
         qs = super().get_queryset()
         if self.request.query_params.get("state"):
             qs = qs.filter(state=self.request.query_params["state"])
+            if self.request.query_params["state"] == ItemState.OPEN:
+                qs = qs.filter(part__task__cancelled_at__isnull=True)
         return qs
 
     @extend_schema(request=CompleteSerializer, responses={200: ItemSerializer})

@@ -38,15 +38,36 @@ class MeetingSerializer(serializers.ModelSerializer):
     class Meta:
         model = Meeting
         fields = ["id", "title", "convener_area", "convener_area_code", "agenda", "held_at", "place", "minutes",
-                  "cases"]
+                  "cases", "cancelled_at", "cancel_reason"]
 
 
 class MeetingDetailSerializer(MeetingSerializer):
     attendees = AttendeeSerializer(many=True, read_only=True)
     decisions = DecisionSerializer(many=True, read_only=True)
+    version = serializers.SerializerMethodField(help_text="send it back with a PATCH to refuse a stale change")
 
     class Meta(MeetingSerializer.Meta):
-        fields = [*MeetingSerializer.Meta.fields, "attendees", "decisions"]
+        fields = [*MeetingSerializer.Meta.fields, "attendees", "decisions", "version"]
+
+    def get_version(self, obj) -> str:
+        return actions.meeting_version(obj)
+
+
+class MeetingUpdateSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=100, required=False)
+    agenda = serializers.CharField(required=False, help_text="only before the minutes are recorded")
+    held_at = serializers.DateTimeField(required=False, help_text="only before the minutes are recorded")
+    place = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    departments = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False,
+                                        help_text="the departments invited (replaces the list)")
+    users = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False,
+                                  help_text="other attendees (replaces the list)")
+    version = serializers.CharField(required=False, allow_blank=True)
+
+
+class MeetingCancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)
+    version = serializers.CharField(required=False, allow_blank=True)
 
 
 class ConveneSerializer(serializers.Serializer):
@@ -124,6 +145,36 @@ class MeetingViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retri
                                           departments=_departments(user, values["departments"]), users=users,
                                           cases=_cases(user, values.get("cases")))
         return Response(self._detail(meeting), status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=MeetingUpdateSerializer, responses={200: MeetingDetailSerializer})
+    def partial_update(self, request, pk=None):
+        """Correct a meeting: topic and place until cancelled; agenda, time and attendees until the minutes."""
+        meeting = self.get_object()
+        data = MeetingUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        user = request.user
+        users = None
+        if "users" in values:
+            users = list(get_user_model().objects.filter(pk__in=values["users"], is_active=True))
+            if len(users) != len(set(values["users"])):
+                raise APIValidationError({"users": [_("Unknown or inactive user.")]})
+        departments = _departments(user, values["departments"]) if "departments" in values else None
+        actions.update_meeting(user, meeting, title=values.get("title"), agenda=values.get("agenda"),
+                               held_at=values.get("held_at"), place=values.get("place"), departments=departments,
+                               users=users, version=values.get("version"))
+        return Response(self._detail(meeting))
+
+    @extend_schema(request=MeetingCancelSerializer, responses={200: MeetingDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        """Call off a meeting that will not take place (before minutes or decisions)."""
+        meeting = self.get_object()
+        data = MeetingCancelSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        actions.cancel_meeting(request.user, meeting, reason=data.validated_data["reason"],
+                               version=data.validated_data.get("version"))
+        return Response(self._detail(meeting))
 
     @extend_schema(request=MinutesSerializer, responses={200: MeetingDetailSerializer})
     @action(detail=True, methods=["post"])

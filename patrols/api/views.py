@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from accounts.scope import get_scope
 from core.api.views import RestrictedReadOnlyViewSet, RestrictedViewSetMixin
 from patrols import actions
+from patrols.choices import Finding
 from patrols.models import HomeVisit, Patrol
 
 
@@ -112,14 +113,36 @@ class PatrolViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retrie
 
 class HomeVisitSerializer(serializers.ModelSerializer):
     worker = serializers.CharField(source="worker.display_name", read_only=True)
+    version = serializers.SerializerMethodField(help_text="send it back with a PATCH to refuse a stale change")
 
     class Meta:
         model = HomeVisit
-        fields = ["id", "household", "grid", "patrol", "worker", "visited_at", "finding"]
-        read_only_fields = fields
+        fields = ["id", "household", "grid", "patrol", "worker", "visited_at", "finding", "version"]
+        read_only_fields = ["id", "household", "grid", "patrol", "worker", "visited_at", "finding"]
+
+    def get_version(self, obj) -> str:
+        return actions.visit_version(obj)
+
+
+class VisitUpdateSerializer(serializers.Serializer):
+    finding = serializers.ChoiceField(choices=Finding.choices, required=False)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000,
+                                 help_text="write-only: stored encrypted, never returned")
+    version = serializers.CharField(required=False, allow_blank=True)
 
 
 class HomeVisitViewSet(RestrictedReadOnlyViewSet):
-    queryset = HomeVisit.objects.select_related("worker")
+    queryset = HomeVisit.objects.select_related("worker", "grid")
     serializer_class = HomeVisitSerializer
     capability = "patrol.view"
+
+    @extend_schema(request=VisitUpdateSerializer, responses={200: HomeVisitSerializer})
+    def partial_update(self, request, pk=None):
+        """The visiting worker corrects the finding or the note within a few days of the visit."""
+        visit = self.get_object()
+        data = VisitUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        visit = actions.update_visit(request.user, visit, finding=values.get("finding"), note=values.get("note"),
+                                     version=values.get("version"))
+        return Response(HomeVisitSerializer(visit).data)
