@@ -161,8 +161,9 @@ def may_complete(actor, decision: Decision) -> bool:
         decision.owner_department_id in scope.departments_for("meeting.decide")
 
 
-def complete_decision(actor, decision: Decision, *, note: str) -> Decision:
-    """The owner department (or the convener) marks the decision done, saying how."""
+def complete_decision(actor, decision: Decision, *, note: str, now=None) -> Decision:
+    """The owner department (or the convener) marks the decision done, saying how (`now`: when it
+    was done, for the demo loader's history; the present otherwise)."""
     note = (note or "").strip()
     if not note:
         raise ValidationError({"note": _("Say how the decision was carried out.")})
@@ -173,7 +174,7 @@ def complete_decision(actor, decision: Decision, *, note: str) -> Decision:
         if decision.state != DecisionState.OPEN:
             raise ValidationError(_("This decision is already done."))
         decision.state = DecisionState.DONE
-        decision.done_at = timezone.now()
+        decision.done_at = now or timezone.now()
         decision.done_by = actor if actor is not None and actor.is_authenticated else None
         decision.done_note = note
         decision.save(update_fields=["state", "done_at", "done_by", "done_note"])

@@ -55,6 +55,10 @@ def load_demo_meetings(district: Area, count: int = 20, seed: int = 11) -> int:
                                             owner_department=rng.choice(invited), working_days=rng.choice([3, 5, 10, 15]),
                                             now=held)
             if decision.due_at < now and rng.random() < 0.75 or decision.due_at >= now and rng.random() < 0.3:
-                actions.complete_decision(None, decision, note="已按会议要求完成，现场复核通过")
+                # done some time after the meeting: mostly by the deadline, one in seven late, never ahead of now
+                span = (decision.due_at - held).total_seconds()
+                done = held + dt.timedelta(seconds=span * (rng.uniform(0.2, 0.95) if rng.random() < 6 / 7
+                                                           else rng.uniform(1.05, 1.6)))
+                actions.complete_decision(None, decision, note="已按会议要求完成，现场复核通过", now=min(done, now))
         made += 1
     return made

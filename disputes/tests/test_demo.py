@@ -53,3 +53,25 @@ def test_the_registry_demo_reset_releases_parties_and_task_items(people):
     delete_demo_registry(cast.district.district_code)
     assert DisputeParty.objects.get().person_id is None
     assert not GridTaskItem.objects.filter(household__grid=cast.grid_a11).exists()
+
+
+@pytest.mark.django_db
+def test_the_demo_history_is_mostly_on_time(people):
+    """The finished demo decisions and grid-task items the assessment judges were mostly done by
+    their deadlines (neither all late nor all missing), and nothing is done in the future."""
+    from django.db.models import F
+    from django.utils import timezone
+
+    from gridtasks.models import GridTaskItem
+
+    cast = people
+    load_demo_meetings(cast.district, count=8)
+    load_demo_gridtasks(cast.district, count=2, history=6)
+    now = timezone.now()
+    done = Decision.objects.filter(state="done")
+    assert done.exists() and not done.filter(done_at__gt=now).exists()
+    on_time = done.filter(done_at__lte=F("due_at")).count()
+    assert on_time / done.count() >= 0.6, (on_time, done.count())
+    items = GridTaskItem.objects.filter(state="done", part__due_at__lt=now)
+    assert items.exists() and not items.filter(completed_at__gt=now).exists()
+    assert items.filter(completed_at__lte=F("part__due_at")).count() / items.count() >= 0.6
