@@ -53,7 +53,8 @@ class Kind:
     community: tuple[str, ...] = ()  # community-work volumes (indicators/community.py), shown after those
 
 
-AREA_COMMUNITY = ("disputes_mediated", "disputes_settled", "patrols_per_grid_day")
+AREA_COMMUNITY = ("disputes_mediated", "disputes_settled", "patrols_per_grid_day", "volunteer_hours",
+                  "party_service_hours", "needs_raised", "needs_met")
 KINDS: dict[str, Kind] = {
     "street": Kind("street", _("Streets"), ScoreKind.AREA, "street", ("reports", "due", "closed_on_time"),
                    AREA_COMMUNITY),

@@ -1,5 +1,6 @@
 """Community-work indicators for the assessment (issue 7: "each feeds the dashboard and assessment"):
-dispute mediation, patrols, grid tasks and joint-meeting decisions, each defined ONCE here (the
+dispute mediation, patrols, grid tasks, joint-meeting decisions, and the volumes of volunteer
+service, party members' service (双报到) and co-building needs, each defined ONCE here (the
 function's docstring is its definition, as in indicators/definitions.py) and computed set-based for
 many subjects at once: a handful of GROUP BY queries per ranking, never one query per row.
 
@@ -29,7 +30,7 @@ import datetime as dt
 import inspect
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Min, Q
+from django.db.models import Count, F, Min, Q, Sum
 from django.db.models.functions import ExtractHour, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -198,11 +199,38 @@ def decision_on_time_rate():
     """议定事项按时办结率 = decisions done on time / decisions due."""
 
 
+# --- volunteers, party members and co-building (志愿服务、党员双报到、共驻共建) ---------------------
+
+
+@_define(_("Volunteer service hours"), NUMBER, (AREAS,))
+def volunteer_hours():
+    """志愿服务时长: Σ service hours of the sign-ups recorded as served (checked out) in the period
+    (`checked_out_at` ∈ P), at the activities published under the area."""
+
+
+@_define(_("Party members' service hours"), NUMBER, (AREAS,))
+def party_service_hours():
+    """党员服务时长 (双报到): Σ hours of the service logs confirmed by the community, served in the
+    period (`served_on` ∈ P), logged under the area."""
+
+
+@_define(_("Needs raised"), COUNT, (AREAS,))
+def needs_raised():
+    """需求数: entries of the needs list (需求清单) added under the area in the period."""
+
+
+@_define(_("Needs met"), COUNT, (AREAS,))
+def needs_met():
+    """需求满足数: matches of a need with a resource carried out (state done) in the period (by the
+    match's last change), under the area."""
+
+
 # --- computing --------------------------------------------------------------------------------
 
 AREA_COUNTS = ("disputes_mediated", "disputes_settled", "dispute_follow_ups", "dispute_follow_ups_satisfied",
                "patrols", "patrol_grid_days", "patrol_halves_expected", "patrol_halves_missed",
-               "gridtask_items_due", "gridtask_items_on_time", "decisions_due", "decisions_on_time")
+               "gridtask_items_due", "gridtask_items_on_time", "decisions_due", "decisions_on_time",
+               "volunteer_hours", "party_service_hours", "needs_raised", "needs_met")
 GRID_DUTIES = ("patrol_grid_days", "patrol_halves_expected", "patrol_halves_missed", "gridtask_items_due",
                "gridtask_items_on_time")
 
@@ -325,7 +353,7 @@ def area_figures(areas, paths: tuple[str, ...] | None, period: Period, now: dt.d
     if judged > lo:
         for path, due, on_time in (
                 GridTaskItem.objects.filter(_under(paths, "part__area_path"), part__due_at__gte=lo,
-                                            part__due_at__lt=judged)
+                                            part__due_at__lt=judged, part__task__cancelled_at__isnull=True)
                 .values("part__area_path")
                 .annotate(d=Count("id"), t=Count("id", filter=Q(state__in=DONE_STATES,
                                                                 completed_at__lte=F("part__due_at"))))
@@ -336,7 +364,38 @@ def area_figures(areas, paths: tuple[str, ...] | None, period: Period, now: dt.d
                 .annotate(d=Count("id"), t=Count("id", filter=Q(state=DecisionState.DONE, done_at__lte=F("due_at"))))
                 .values_list("area_path", "d", "t")):
             _add(totals, path, {"decisions_due": due, "decisions_on_time": on_time})
+    _add_engagement(totals, paths, period)
+    for values in totals.values():  # hours: shown with one decimal
+        for key in ("volunteer_hours", "party_service_hours"):
+            values[key] = round(float(values[key]), 1)
     return {pk: _finish(values, AREAS) for pk, values in totals.items()}
+
+
+def _add_engagement(totals: dict[int, dict], paths: tuple[str, ...] | None, period: Period) -> None:
+    """Volunteer hours, party members' confirmed service hours, needs raised and met: four grouped
+    queries."""
+    from cobuilding.choices import EntryKind, MatchState
+    from cobuilding.models import ListEntry, Match
+    from party.choices import ServiceState
+    from party.models import ServiceLog
+    from volunteers.choices import SignUpState
+    from volunteers.models import SignUp
+
+    lo, hi = period.bounds()
+    for path, hours in (SignUp.objects.filter(_under(paths, "activity__area_path"), state=SignUpState.DONE,
+                                              checked_out_at__gte=lo, checked_out_at__lt=hi)
+                        .values("activity__area_path").annotate(h=Sum("hours")).values_list("activity__area_path", "h")):
+        _add(totals, path, {"volunteer_hours": hours or 0})
+    for path, hours in (ServiceLog.objects.filter(_under(paths), state=ServiceState.CONFIRMED,
+                                                  served_on__gte=period.start, served_on__lt=period.end)
+                        .values("area_path").annotate(h=Sum("hours")).values_list("area_path", "h")):
+        _add(totals, path, {"party_service_hours": hours or 0})
+    for path, n in (ListEntry.objects.filter(_under(paths), kind=EntryKind.NEED, created_at__gte=lo, created_at__lt=hi)
+                    .values("area_path").annotate(n=Count("id")).values_list("area_path", "n")):
+        _add(totals, path, {"needs_raised": n})
+    for path, n in (Match.objects.filter(_under(paths), state=MatchState.DONE, updated_at__gte=lo, updated_at__lt=hi)
+                    .values("area_path").annotate(n=Count("id")).values_list("area_path", "n")):
+        _add(totals, path, {"needs_met": n})
 
 
 def department_figures(departments, paths: tuple[str, ...] | None, period: Period,

@@ -371,9 +371,33 @@ def community_data(view: View) -> list[dict]:
         out.append({"key": "decisions_overdue", "label": _("Meeting decisions overdue"), "display": decisions.count()})
     if scope.can("gridtask.send"):
         sent = GridTask.objects.restrict(view.user).values("pk")
-        items = under(GridTaskItem.objects.filter(part__task__in=sent), "part__area_path").filter(state=ItemState.OPEN)
+        items = under(GridTaskItem.objects.filter(part__task__in=sent, part__task__cancelled_at__isnull=True),
+                      "part__area_path").filter(state=ItemState.OPEN)
         out.append({"key": "gridtask_items_open", "label": _("Grid task items not done"), "display": items.count()})
+    if scope.can("community.view"):
+        # volunteers, party members' service (双报到), co-building needs: indicators/community.py's
+        # definitions, on the records the viewer may see
+        from cobuilding.models import ListEntry, Match
+        from party.models import ServiceLog
+        from volunteers.models import Activity, SignUp
+
+        activities = under(Activity.objects.restrict(view.user)).values("pk")
+        hours = SignUp.objects.filter(activity__in=activities, state="done", checked_out_at__gte=start,
+                                      checked_out_at__lt=end).aggregate(h=Sum("hours"))["h"] or 0
+        served = under(ServiceLog.objects.restrict(view.user)).filter(
+            state="confirmed", served_on__gte=view.period.start, served_on__lt=view.period.end
+        ).aggregate(h=Sum("hours"))["h"] or 0
+        raised = under(ListEntry.objects.restrict(view.user)).filter(kind="need", created_at__gte=start,
+                                                                     created_at__lt=end).count()
+        met = under(Match.objects.restrict(view.user)).filter(state="done", updated_at__gte=start,
+                                                               updated_at__lt=end).count()
+        out += [{"key": "volunteer_hours", "label": _("Volunteer service hours"), "display": f"{float(hours):.1f}"},
+                {"key": "party_service_hours", "label": _("Party members' service hours"),
+                 "display": f"{float(served):.1f}"},
+                {"key": "needs_raised", "label": _("Needs raised"), "display": raised},
+                {"key": "needs_met", "label": _("Needs met"), "display": met}]
     return out
+
 
 
 # --- the views ---------------------------------------------------------------------------------

@@ -141,7 +141,7 @@ def test_each_viewer_ranks_only_what_they_cover(month):
 def test_the_page_the_print_version_and_the_scope(month, django_assert_max_num_queries):
     w = month
     command = login(w, "command")
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(24):
         page = command.get("/assessment/street/?period=2026-11")
     assert page.status_code == 200
     html = page.content.decode()

@@ -63,3 +63,48 @@ def test_last_months_work_is_not_this_months(cast):
 
     Dispute.objects.update(concluded_at=timezone.now() - dt.timedelta(days=70))
     assert panel(cast.officer_a)["disputes_mediated"] == "0"
+
+
+def test_volunteer_party_and_cobuilding_figures_within_the_scope(cast):
+    """Volunteer hours, confirmed party service hours, needs raised and met: street A's officer
+    sees community A1's only, the district all; a department handler (no community.view) none."""
+    from decimal import Decimal
+
+    from cobuilding.models import ListEntry, Match
+    from party.models import OfficeOrganization, ServiceLog
+    from registry import actions as registry
+    from volunteers.models import Activity, SignUp, Volunteer
+
+    now = timezone.now()
+
+    def placed(model, area, **fields):
+        row = model(**fields)
+        row.place_in(area)
+        row.save()
+        return row
+
+    for community, grid, hours, id_number, lon in [
+            (cast.community_a1, cast.grid_a11, "2.5", "110101199003070054", 114.07),
+            (cast.community_b1, cast.grid_b11, "4", "410611198512120028", 114.4)]:
+        dwelling = registry.save_dwelling(None, address=f"{grid.name}1号", grid=grid, lon=lon, lat=35.6)
+        person = registry.save_person(None, name="志愿者", id_number=id_number, phone="13800000000",
+                                      household=registry.save_household(None, dwelling=dwelling, number=id_number[-4:]),
+                                      relation="head")
+        volunteer = placed(Volunteer, grid, person=person, consent_at=now, consent_version="v1")
+        activity = placed(Activity, community, title="活动", place="广场", starts_at=now - dt.timedelta(hours=3),
+                          ends_at=now - dt.timedelta(hours=1), capacity=5)
+        SignUp.objects.create(activity=activity, volunteer=volunteer, state="done", checked_in_at=activity.starts_at,
+                              checked_out_at=now - dt.timedelta(hours=1), hours=Decimal(hours))
+        office = placed(OfficeOrganization, community, name="机关党支部")
+        placed(ServiceLog, community, office=office, served_on=timezone.localdate(), hours=Decimal("1.5"),
+               description="服务", state="confirmed")
+        need = placed(ListEntry, community, kind="need", title="需求")
+        resource = placed(ListEntry, community, kind="resource", title="资源")
+        placed(Match, community, need=need, resource=resource, state="done")
+
+    keys = ("volunteer_hours", "party_service_hours", "needs_raised", "needs_met")
+    a = panel(cast.officer_a)
+    assert tuple(a[k] for k in keys) == ("2.5", "1.5", "1", "1")
+    district = panel(cast.command)
+    assert tuple(district[k] for k in keys) == ("6.5", "3.0", "2", "2")
+    assert "volunteer_hours" not in panel(cast.handler_cg)
