@@ -19,7 +19,8 @@ as the demo's (52 % grid worker, residents the rest).
 Measured:
 * the rollup's full build (`update_rollups(full=True)`: facts, then the daily counts);
 * the count-type indicators of the district and of one street for last year, from the rollup
-  (`counts(scope, year, source="rollup")`: one SUM over the monthly rows of its twelve months) and
+  (`counts(scope, year, source="rollup")`: one SUM over the area's own monthly rows of its twelve
+  months, AreaMonthlyCount) and
   from the case tables (`source="raw"`: the aggregate over cases_case, cases_casetask and
   cases_caseevent that indicators/definitions.py defines), each repeated (rollup 30 times, raw 5;
   full: 30 and 3), p50 and p95 in milliseconds; whether the two agree on every count; the same
@@ -429,7 +430,7 @@ def main() -> int:
         daily_rows = DailyCount.objects.count()
         monthly_rows = MonthlyCount.objects.count()
         sizes = {t: table_mb(dsn, t) for t in ("indicators_casefact", "indicators_taskfact", "indicators_dailycount",
-                                                "indicators_monthlycount")}
+                                                "indicators_monthlycount", "indicators_areamonthlycount")}
         say(f"rollup built in {build_s:.1f} s: {built['facts']:,} case facts, {daily_rows:,} daily rows "
             f"({daily_rows / max(1, loaded['cases']):.2f} per case), {monthly_rows:,} monthly rows; sizes MB {sizes}")
         connection.close()

@@ -822,10 +822,12 @@ def _rollup_scope(queryset, scope: ScopeFilter):
 
 
 def rollup_counts(scope: ScopeFilter, period: Period, group_by: str | None = None):
-    """Every count from the rollups: the whole months of the period from MonthlyCount, the days
-    before and after them from DailyCount (one aggregate query each). A category filter, or
-    grouping by day, reads the days only."""
-    from indicators.models import DailyCount, MonthlyCount
+    """Every count from the rollups: the whole months of the period from AreaMonthlyCount (one
+    area above the grids: a handful of rows a month) or MonthlyCount (grids, several areas, grouped
+    by grid or department), the days before and after them from DailyCount (one aggregate query
+    each). A category filter, or grouping by day, reads the days only."""
+    from indicators.models import AreaMonthlyCount, DailyCount, MonthlyCount
+    from indicators.rollups import SUMMED_AREA_LEVELS_EXCLUDED
 
     daily_sums = {key: Coalesce(Sum(key), 0) for key in ROLLUP_COUNTS}
     for key, channels in CHANNEL_COUNTS.items():
@@ -840,8 +842,14 @@ def rollup_counts(scope: ScopeFilter, period: Period, group_by: str | None = Non
         return _aggregate(_rollup_scope(days.filter(day__gte=period.start, day__lt=period.end), scope),
                           daily_sums, group_by)
     monthly_sums = {key: Coalesce(Sum(key), 0) for key in ROLLUP_COUNTS + list(CHANNEL_COUNTS)}
-    parts = [_aggregate(_rollup_scope(MonthlyCount.objects.filter(month__gte=months[0], month__lt=months[1]), scope),
-                        monthly_sums, group_by)]
+    if group_by is None and scope.area is not None and scope.area.level not in SUMMED_AREA_LEVELS_EXCLUDED:
+        # one area above the grids (a district, a street, a community): its own monthly rows
+        whole = AreaMonthlyCount.objects.filter(area_id=scope.area.pk, month__gte=months[0], month__lt=months[1])
+        if scope.department is not None:
+            whole = whole.filter(department_id=scope.department.pk)
+    else:
+        whole = _rollup_scope(MonthlyCount.objects.filter(month__gte=months[0], month__lt=months[1]), scope)
+    parts = [_aggregate(whole, monthly_sums, group_by)]
     edges = Q()
     if period.start < months[0]:
         edges |= Q(day__gte=period.start, day__lt=months[0])

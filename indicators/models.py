@@ -173,6 +173,25 @@ class MonthlyCount(Counts):
         return f"{self.month:%Y-%m} grid {self.grid_id}"
 
 
+class AreaMonthlyCount(Counts):
+    """The monthly counts summed once more, to every area above the grids (the district, its
+    streets, communities and any level between): a district's or a street's year is twelve months
+    times (departments + 1) rows here, instead of twelve times its grids times that in
+    MonthlyCount. Written with MonthlyCount, in the same transaction (indicators/rollups.py)."""
+
+    month = models.DateField()  # its first day
+    area_id = models.BigIntegerField()
+    department_id = models.BigIntegerField(null=True)
+    patrol_reports = _count()
+    resident_reports = _count()
+
+    class Meta:
+        indexes = [models.Index(fields=["area_id", "month"], name="areamonthly_area_month")]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} area {self.area_id}"
+
+
 class RollupState(models.Model):
     """The rollup job's watermark: changes since `watermark` (less a safety lag) are picked up on
     the next run; `max_case_id` catches cases loaded in bulk with old timestamps."""

@@ -35,7 +35,17 @@ import time
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import BigIntegerField, F, Max, PositiveSmallIntegerField, Q, Sum, Value, When
+from django.db.models import (
+    BigIntegerField,
+    F,
+    Max,
+    PositiveIntegerField,
+    PositiveSmallIntegerField,
+    Q,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models import Case as SqlCase
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
@@ -56,7 +66,7 @@ from indicators.definitions import (
     task_flags,
     task_moments,
 )
-from indicators.models import CaseFact, DailyCount, MonthlyCount, RollupState, TaskFact
+from indicators.models import AreaMonthlyCount, CaseFact, DailyCount, MonthlyCount, RollupState, TaskFact
 
 STATE = "daily"
 LAG = dt.timedelta(seconds=getattr(settings, "INDICATORS_ROLLUP_LAG_SECONDS", 600))
@@ -275,6 +285,43 @@ def _month_ranges(months) -> list[tuple[dt.date, dt.date]]:
     return [(a, b) for a, b in runs]
 
 
+SUMMED_AREA_LEVELS_EXCLUDED = ("grid", "cell")  # grids are MonthlyCount's own rows
+
+
+def fill_area_months(monthly_model, area_monthly_model, area_model, months=None) -> int:
+    """Delete and insert again the area rows (AreaMonthlyCount) of these months (all when None),
+    summed from the grid rows of MonthlyCount under each area above the grids: one INSERT …
+    SELECT … GROUP BY month, department per area (an index range on the path prefix). Takes the
+    model classes, so the migration that adds the table fills it with the same code."""
+    stale = area_monthly_model.objects.all()
+    rows = monthly_model.objects.all()
+    if months is not None:
+        months = sorted(months)
+        if not months:
+            return 0
+        stale = stale.filter(month__in=months)
+        rows = rows.filter(month__in=months)
+    stale._raw_delete(stale.db)
+    counted = [f.name for f in area_monthly_model._meta.concrete_fields
+               if isinstance(f, PositiveIntegerField)]
+    columns = ", ".join(_quoted(area_monthly_model._meta.get_field(n).column)
+                        for n in ("area_id", "month", "department_id", *counted))
+    table = _quoted(area_monthly_model._meta.db_table)
+    written = 0
+    areas = (area_model.objects.exclude(level__in=SUMMED_AREA_LEVELS_EXCLUDED).order_by("path")
+             .values_list("id", "path"))
+    with connection.cursor() as cursor:
+        for area_id, path in areas:
+            grouped = (rows.filter(area_path__startswith=path).values("month", "department_id")
+                       .annotate(**{f"s_{n}": Sum(n) for n in counted})
+                       .values_list("month", "department_id", *(f"s_{n}" for n in counted)))
+            sql, params = grouped.query.sql_with_params()
+            cursor.execute(f"INSERT INTO {table} ({columns}) SELECT %s, g.* FROM ({sql}) AS g",  # noqa: S608
+                           [area_id, *params])
+            written += max(cursor.rowcount, 0)
+    return written
+
+
 def recompute_months(months) -> int:
     """Delete and insert again the MonthlyCount rows of these months (first days; all when None),
     summed from their DailyCount rows."""
@@ -301,7 +348,11 @@ def recompute_months(months) -> int:
     columns = ", ".join(_quoted(MonthlyCount._meta.get_field(n).column) for n in names)
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {_quoted(MonthlyCount._meta.db_table)} ({columns}) {sql}", params)  # noqa: S608
-        return cursor.rowcount
+        written = cursor.rowcount
+    from areas.models import Area
+
+    fill_area_months(MonthlyCount, AreaMonthlyCount, Area, months)
+    return written
 
 
 # --- the job -----------------------------------------------------------------------------------------
