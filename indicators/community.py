@@ -371,29 +371,54 @@ def area_figures(areas, paths: tuple[str, ...] | None, period: Period, now: dt.d
     return {pk: _finish(values, AREAS) for pk, values in totals.items()}
 
 
+def served_signups(signups, period: Period):
+    """The sign-ups `volunteer_hours` sums: served (checked out) in the period."""
+    from volunteers.choices import SignUpState
+
+    lo, hi = period.bounds()
+    return signups.filter(state=SignUpState.DONE, checked_out_at__gte=lo, checked_out_at__lt=hi)
+
+
+def confirmed_services(services, period: Period):
+    """The service logs `party_service_hours` sums: confirmed, served in the period."""
+    from party.choices import ServiceState
+
+    return services.filter(state=ServiceState.CONFIRMED, served_on__gte=period.start, served_on__lt=period.end)
+
+
+def needs_raised_in(entries, period: Period):
+    """The entries `needs_raised` counts: needs added in the period."""
+    from cobuilding.choices import EntryKind
+
+    lo, hi = period.bounds()
+    return entries.filter(kind=EntryKind.NEED, created_at__gte=lo, created_at__lt=hi)
+
+
+def needs_met_in(matches, period: Period):
+    """The matches `needs_met` counts: carried out (done) in the period."""
+    from cobuilding.choices import MatchState
+
+    lo, hi = period.bounds()
+    return matches.filter(state=MatchState.DONE, updated_at__gte=lo, updated_at__lt=hi)
+
+
 def _add_engagement(totals: dict[int, dict], paths: tuple[str, ...] | None, period: Period) -> None:
     """Volunteer hours, party members' confirmed service hours, needs raised and met: four grouped
     queries."""
-    from cobuilding.choices import EntryKind, MatchState
     from cobuilding.models import ListEntry, Match
-    from party.choices import ServiceState
     from party.models import ServiceLog
-    from volunteers.choices import SignUpState
     from volunteers.models import SignUp
 
-    lo, hi = period.bounds()
-    for path, hours in (SignUp.objects.filter(_under(paths, "activity__area_path"), state=SignUpState.DONE,
-                                              checked_out_at__gte=lo, checked_out_at__lt=hi)
+    for path, hours in (served_signups(SignUp.objects.filter(_under(paths, "activity__area_path")), period)
                         .values("activity__area_path").annotate(h=Sum("hours")).values_list("activity__area_path", "h")):
         _add(totals, path, {"volunteer_hours": hours or 0})
-    for path, hours in (ServiceLog.objects.filter(_under(paths), state=ServiceState.CONFIRMED,
-                                                  served_on__gte=period.start, served_on__lt=period.end)
+    for path, hours in (confirmed_services(ServiceLog.objects.filter(_under(paths)), period)
                         .values("area_path").annotate(h=Sum("hours")).values_list("area_path", "h")):
         _add(totals, path, {"party_service_hours": hours or 0})
-    for path, n in (ListEntry.objects.filter(_under(paths), kind=EntryKind.NEED, created_at__gte=lo, created_at__lt=hi)
+    for path, n in (needs_raised_in(ListEntry.objects.filter(_under(paths)), period)
                     .values("area_path").annotate(n=Count("id")).values_list("area_path", "n")):
         _add(totals, path, {"needs_raised": n})
-    for path, n in (Match.objects.filter(_under(paths), state=MatchState.DONE, updated_at__gte=lo, updated_at__lt=hi)
+    for path, n in (needs_met_in(Match.objects.filter(_under(paths)), period)
                     .values("area_path").annotate(n=Count("id")).values_list("area_path", "n")):
         _add(totals, path, {"needs_met": n})
 

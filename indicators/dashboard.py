@@ -375,29 +375,26 @@ def community_data(view: View) -> list[dict]:
                       "part__area_path").filter(state=ItemState.OPEN)
         out.append({"key": "gridtask_items_open", "label": _("Grid task items not done"), "display": items.count()})
     if scope.can("community.view"):
-        # volunteers, party members' service (双报到), co-building needs: indicators/community.py's
-        # definitions, on the records the viewer may see
+        # volunteers, party members' service (双报到), co-building needs: the definitions of
+        # indicators/community.py, on the records the viewer may see
         from cobuilding.models import ListEntry, Match
+        from indicators import community
         from party.models import ServiceLog
         from volunteers.models import Activity, SignUp
 
         activities = under(Activity.objects.restrict(view.user)).values("pk")
-        hours = SignUp.objects.filter(activity__in=activities, state="done", checked_out_at__gte=start,
-                                      checked_out_at__lt=end).aggregate(h=Sum("hours"))["h"] or 0
-        served = under(ServiceLog.objects.restrict(view.user)).filter(
-            state="confirmed", served_on__gte=view.period.start, served_on__lt=view.period.end
-        ).aggregate(h=Sum("hours"))["h"] or 0
-        raised = under(ListEntry.objects.restrict(view.user)).filter(kind="need", created_at__gte=start,
-                                                                     created_at__lt=end).count()
-        met = under(Match.objects.restrict(view.user)).filter(state="done", updated_at__gte=start,
-                                                               updated_at__lt=end).count()
+        hours = community.served_signups(SignUp.objects.filter(activity__in=activities), view.period
+                                         ).aggregate(h=Sum("hours"))["h"] or 0
+        served = community.confirmed_services(under(ServiceLog.objects.restrict(view.user)), view.period
+                                              ).aggregate(h=Sum("hours"))["h"] or 0
+        raised = community.needs_raised_in(under(ListEntry.objects.restrict(view.user)), view.period).count()
+        met = community.needs_met_in(under(Match.objects.restrict(view.user)), view.period).count()
         out += [{"key": "volunteer_hours", "label": _("Volunteer service hours"), "display": f"{float(hours):.1f}"},
                 {"key": "party_service_hours", "label": _("Party members' service hours"),
                  "display": f"{float(served):.1f}"},
                 {"key": "needs_raised", "label": _("Needs raised"), "display": raised},
                 {"key": "needs_met", "label": _("Needs met"), "display": met}]
     return out
-
 
 
 # --- the views ---------------------------------------------------------------------------------
