@@ -33,6 +33,7 @@ from django.db.models import (
     Subquery,
     Value,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, JSONObject
 from django.urls import reverse
 from django.utils import timezone
@@ -45,7 +46,7 @@ from cases.models import Case, CaseEvent, CaseTask
 from cases.workflow import OWNER_ROLES
 from core.models import AuditLog, Notification
 from core.notify import notify
-from core.sql import id_set, insert_select, rows
+from core.sql import id_set, insert_select_sql, rows
 from integrations.outbox import write_overdue
 
 _STATES = [str(s) for s in TIMED_STATES]
@@ -96,21 +97,19 @@ def _text(value: str) -> Value:
 DIGEST_LISTED = 10  # case numbers named in one inbox message; the rest are counted
 
 
-def _notifications(ids, kind: str, one: str, many: str, now, *, escalated: bool = False) -> int:
-    """The inbox messages for the claimed cases: to the owners of each case's owning level, the
-    owners of the level above when it is escalated, and the handlers of its open department tasks.
+def _notifications(claimed, kind: str, one: str, many: str, *, above: dict | None = None) -> int:
+    """The inbox messages for the claimed cases, given as (id, number, owning area id) rows: to the
+    owners of each case's owning level, the owners of the level above when it is escalated (`above`:
+    owning area id → the area it moved up to), and the handlers of its open department tasks.
     One message per person per sweep: about one case, the case itself (`one`, linked to it); about
     several, their numbers (`many`, linked to the person's desk) — a sweep over thousands of cases
     writes a message per person, not per case, and spares the command center thousands of
-    near-identical messages. A few small queries (the claimed cases' numbers and owners, the owning
-    roles, the open tasks and their handlers); the pairing is done here."""
-    claimed = list(Case.objects.filter(pk__in=id_set(ids)).values_list("id", "number", "owner_area_id"))
+    near-identical messages. A few small queries (the owning roles, the open tasks and their
+    handlers); the pairing is done here."""
+    ids = [case_id for case_id, _number, _area in claimed]
     owner_areas = {area_id for _id, _number, area_id in claimed}
-    above = {}
-    if escalated:  # read before the escalating UPDATE: the level above is the owning area's parent
-        above = dict(Area.objects.filter(pk__in=owner_areas).exclude(level="district")
-                     .values_list("id", "parent_id"))
-    owners = _owner_recipients(owner_areas | set(above.values()))
+    above = above or {}
+    owners = _owner_recipients(owner_areas | {a for a in above.values() if a is not None})
     tasks = list(CaseTask.objects.filter(case_id__in=id_set(ids), state__in=[str(s) for s in OPEN_TASK_STATES])
                  .values_list("case_id", "department_id"))
     handlers: dict[int, list[int]] = defaultdict(list)
@@ -145,20 +144,29 @@ def _notifications(ids, kind: str, one: str, many: str, now, *, escalated: bool 
     return len(messages)
 
 
-def _record(ids, action: str, now, data: dict) -> None:
-    """One timeline row and one audit row per claimed case; `data` maps JSON keys to expressions."""
-    claimed = Case.objects.filter(pk__in=id_set(ids))
+def _record_statements(claimed, action: str, now, data: dict) -> list[tuple[str, list]]:
+    """The INSERT … SELECTs of one timeline row and one audit row per case of the queryset
+    `claimed`; `data` maps JSON keys to expressions."""
     when = Value(now, output_field=DateTimeField())
-    insert_select(CaseEvent, rows(claimed, {
-        "case": F("id"), "action": _text(action), "from_state": F("state"), "to_state": F("state"),
-        "actor_role": _text("system"), "note": _text(""), "data": JSONObject(**data),
-        "public": Value(False), "created_at": when,
-    }))
-    insert_select(AuditLog, rows(claimed, {
-        "created_at": when, "actor_repr": _text("system"), "action": _text(f"case.{action}"),
-        "object_type": _text("cases.case"), "object_id": Cast("id", CharField()), "object_repr": F("number"),
-        "district_code": F("district_code"), "after": JSONObject(state=F("state"), **data), "note": _text(""),
-    }))
+    return [
+        insert_select_sql(CaseEvent, rows(claimed, {
+            "case": F("id"), "action": _text(action), "from_state": F("state"), "to_state": F("state"),
+            "actor_role": _text("system"), "note": _text(""), "data": JSONObject(**data),
+            "public": Value(False), "created_at": when,
+        })),
+        insert_select_sql(AuditLog, rows(claimed, {
+            "created_at": when, "actor_repr": _text("system"), "action": _text(f"case.{action}"),
+            "object_type": _text("cases.case"), "object_id": Cast("id", CharField()), "object_repr": F("number"),
+            "district_code": F("district_code"), "after": JSONObject(state=F("state"), **data), "note": _text(""),
+        })),
+    ]
+
+
+def _record(ids, action: str, now, data: dict) -> None:
+    """One timeline row and one audit row per claimed case (by id)."""
+    with connection.cursor() as cursor:
+        for sql, params in _record_statements(Case.objects.filter(pk__in=id_set(ids)), action, now, data):
+            cursor.execute(sql, params)
 
 
 def _parent_of_owner():
@@ -168,15 +176,21 @@ def _parent_of_owner():
                     .values("parent_id")[:1], output_field=IntegerField())
 
 
+def _level_of(alias: str) -> str:
+    """The owner level of area `alias` in SQL (cases.access.owner_level_of)."""
+    return (f"CASE {alias}.level " + " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in _OWNER_LEVEL.items())
+            + f" ELSE {alias}.level END")
+
+
 def _escalate(ids) -> int:
     """Move each case up one owning level: the owning area's parent, unless the owner is the
-    district. One UPDATE … FROM over the claimed ids (PostgreSQL; SQLite ≥ 3.33)."""
+    district. One UPDATE … FROM over the claimed ids (SQLite ≥ 3.33; PostgreSQL does this inside
+    its claim, _claim_overdue_pg)."""
     table, area = (connection.ops.quote_name(m._meta.db_table) for m in (Case, Area))
     ids_sql, ids_params = id_set(ids).as_sql(None, connection)
-    level = "CASE p.level " + " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in _OWNER_LEVEL.items()) + " ELSE p.level END"
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET owner_area_id = p.id, owner_level = {level}, "  # noqa: S608
+            f"UPDATE {table} SET owner_area_id = p.id, owner_level = {_level_of('p')}, "  # noqa: S608
             "escalation_count = escalation_count + 1, version = version + 1 "
             f"FROM {area} a JOIN {area} p ON p.id = a.parent_id "
             f"WHERE a.id = {table}.owner_area_id AND a.level <> 'district' AND {table}.id IN {ids_sql}",
@@ -185,27 +199,94 @@ def _escalate(ids) -> int:
         return cursor.rowcount
 
 
+# On PostgreSQL a claim, its timeline and audit rows (and, for the overdue, the escalation) are one
+# statement: the INSERT … SELECTs are data-modifying CTEs beside the claiming UPDATE, reading the
+# claimed rows as they were before it (the level a case is escalated from is the one it had), so
+# the claimed ids never travel to Python and back. Elsewhere (SQLite) the same rows are written by
+# the same INSERT … SELECTs, over the ids the claim returned.
+
+_CLAIMED = Case.objects.filter(pk__in=RawSQL("SELECT id FROM claimed", ()))
+
+
+def _with_records(claim_sql: str, claim_params: list, action: str, now, data: dict, returning: str):
+    statements = _record_statements(_CLAIMED, action, now, data)
+    # every piece is SQL made here or by the ORM, values are parameters
+    sql = (f"WITH claimed AS ({claim_sql}), "  # noqa: S608
+           + ", ".join(f"recorded_{i} AS ({s})" for i, (s, _p) in enumerate(statements))
+           + f" SELECT {returning} FROM claimed")  # noqa: S608
+    params = [*claim_params, *(p for _s, ps in statements for p in ps)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _claim_warnings(now) -> list[tuple]:
+    """Claim the newly yellow, write their timeline and audit rows: (id, number, owning area) rows."""
+    if connection.vendor != "postgresql":
+        ids = claim_warnings(now)
+        if ids:
+            _record(ids, "warn", now, {"due_at": F("due_at")})
+        return list(Case.objects.filter(pk__in=id_set(ids)).values_list("id", "number", "owner_area_id"))
+    table = connection.ops.quote_name(Case._meta.db_table)
+    value = connection.ops.adapt_datetimefield_value(now)
+    return _with_records(
+        f"UPDATE {table} SET warned_at = %s WHERE state IN ({_STATE_LIST}) "  # noqa: S608
+        "AND warned_at IS NULL AND overdue_at IS NULL AND warn_at <= %s AND due_at > %s "
+        "RETURNING id, number, owner_area_id",
+        [value] * 3, "warn", now, {"due_at": F("due_at")}, "id, number, owner_area_id")
+
+
+def _claim_overdue(now) -> tuple[list[tuple], dict, int]:
+    """Claim the newly overdue, write their timeline and audit rows and move each up one level:
+    ((id, number, owning area before) rows, owning area → the area it moved up to, how many moved)."""
+    if connection.vendor != "postgresql":
+        ids = claim_overdue(now)
+        if not ids:
+            return [], {}, 0
+        _record(ids, "overdue", now, {"escalated_to": _parent_of_owner()})
+        claimed = list(Case.objects.filter(pk__in=id_set(ids)).values_list("id", "number", "owner_area_id"))
+        above = dict(Area.objects.filter(pk__in={area for _i, _n, area in claimed}).exclude(level="district")
+                     .values_list("id", "parent_id"))
+        return claimed, above, _escalate(ids)
+    table, area = (connection.ops.quote_name(m._meta.db_table) for m in (Case, Area))
+    value = connection.ops.adapt_datetimefield_value(now)
+    moved = "(up.to_id IS NOT NULL)::int"
+    rows_ = _with_records(
+        # the escalation is in the claim itself: one new version of each row, heap-only (no column
+        # it sets is indexed). `up`: each area, and the one its cases move up to (none above the
+        # district); a small table, joined by hash
+        f"WITH up AS MATERIALIZED (SELECT a.id, p.id AS to_id, {_level_of('p')} AS to_level "  # noqa: S608
+        f"FROM {area} a LEFT JOIN {area} p ON p.id = a.parent_id AND a.level <> 'district') "
+        f"UPDATE {table} SET overdue_at = %s, warned_at = COALESCE({table}.warned_at, %s), "
+        f"owner_area_id = COALESCE(up.to_id, {table}.owner_area_id), "
+        f"owner_level = COALESCE(up.to_level, {table}.owner_level), "
+        f"escalation_count = {table}.escalation_count + {moved}, version = {table}.version + {moved} "
+        f"FROM up WHERE up.id = {table}.owner_area_id AND {table}.state IN ({_STATE_LIST}) "
+        f"AND {table}.overdue_at IS NULL AND {table}.due_at <= %s "
+        f"RETURNING {table}.id, {table}.number, up.id AS owner_before, up.to_id AS moved_to",
+        [value] * 3, "overdue", now, {"escalated_to": _parent_of_owner()}, "id, number, owner_before, moved_to")
+    claimed = [(case_id, number, owner) for case_id, number, owner, _to in rows_]
+    above = {owner: to for _id, _number, owner, to in rows_ if to is not None}
+    return claimed, above, sum(1 for *_rest, to in rows_ if to is not None)
+
+
 def sweep_deadlines(now=None) -> dict:
     """One sweep; returns how many cases were warned and escalated."""
     now = now or timezone.now()
     with transaction.atomic():
-        warned_ids = claim_warnings(now)
-        if warned_ids:
-            _record(warned_ids, "warn", now, {"due_at": F("due_at")})
-            _notifications(warned_ids, "case.warn", _("Case %(number)s is due soon."),
-                           _("%(count)d cases are due soon: %(numbers)s"), now)
+        warned = _claim_warnings(now)
+        if warned:
+            _notifications(warned, "case.warn", _("Case %(number)s is due soon."),
+                           _("%(count)d cases are due soon: %(numbers)s"))
 
-    escalated = 0
     with transaction.atomic():
-        overdue_ids = claim_overdue(now)
-        if overdue_ids:
-            _record(overdue_ids, "overdue", now, {"escalated_to": _parent_of_owner()})
-            _notifications(overdue_ids, "case.overdue", _("Case %(number)s is overdue."),
-                           _("%(count)d cases are overdue: %(numbers)s"), now, escalated=True)
-            escalated = _escalate(overdue_ids)
+        overdue, above, escalated = _claim_overdue(now)
+        if overdue:
+            _notifications(overdue, "case.overdue", _("Case %(number)s is overdue."),
+                           _("%(count)d cases are overdue: %(numbers)s"), above=above)
             # webhook subscribers of "case.overdue": set-based, nothing written without subscribers
-            write_overdue(overdue_ids, now)
-    return {"warned": len(warned_ids), "overdue": len(overdue_ids), "escalated": escalated}
+            write_overdue([case_id for case_id, _number, _area in overdue], now)
+    return {"warned": len(warned), "overdue": len(overdue), "escalated": escalated}
 
 
 def _owner_recipients(area_ids) -> dict[int, list[int]]:

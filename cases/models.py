@@ -303,9 +303,14 @@ class CasePhoto(models.Model):
 class IdempotencyRecord(models.Model):
     """A submission's idempotency key → the case it made: a retried submission returns that case."""
 
-    key = models.CharField(max_length=100, unique=True)
+    key = models.CharField(max_length=100)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        # a constraint, not unique=True: keys are only ever matched whole, and PostgreSQL would add a
+        # LIKE-prefix twin to a unique field's index, written by every report for nothing
+        constraints = [models.UniqueConstraint(fields=["key"], name="idempotency_key_unique")]
 
     def __str__(self):
         return self.key

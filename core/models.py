@@ -29,14 +29,16 @@ class AuditLog(models.Model):
     created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+", db_constraint=False,
+        on_delete=models.SET_NULL, related_name="+", db_constraint=False, db_index=False,
     )
     actor_repr = models.CharField(_("actor name"), max_length=150, blank=True)
-    action = models.CharField(_("action"), max_length=64, db_index=True)
-    object_type = models.CharField(_("object type"), max_length=64, blank=True, db_index=True)
-    object_id = models.CharField(_("object id"), max_length=64, blank=True, db_index=True)
+    # Every action of the system writes a row here, so the table has only the indexes its readers
+    # use (Meta), and none of the LIKE-prefix twins PostgreSQL gets for db_index CharFields.
+    action = models.CharField(_("action"), max_length=64)
+    object_type = models.CharField(_("object type"), max_length=64, blank=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
     object_repr = models.CharField(_("object"), max_length=255, blank=True)
-    district_code = models.CharField(_("district code"), max_length=12, blank=True, db_index=True)
+    district_code = models.CharField(_("district code"), max_length=12, blank=True)
     before = models.JSONField(_("before"), null=True, blank=True)
     after = models.JSONField(_("after"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=500, blank=True)
@@ -46,6 +48,15 @@ class AuditLog(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [
+            # the log page and API: a district's entries, newest first; by action; one object's history
+            models.Index(fields=["district_code", "-created_at"], name="audit_district_created"),
+            models.Index(fields=["action"], name="audit_action"),
+            models.Index(fields=["object_type", "object_id"], name="audit_object"),
+            # a user's entries (and SET NULL when one is deleted); the system's own rows (the deadline
+            # sweep writes thousands at once) have no actor and no entry here
+            models.Index(fields=["actor"], name="audit_actor", condition=models.Q(actor__isnull=False)),
+        ]
         verbose_name = _("audit log entry")
         verbose_name_plural = _("audit log")
 
@@ -97,7 +108,7 @@ class Notification(models.Model):
     """An in-app message to one user (the inbox). Written only after the change commits."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
-                             related_name="notifications")
+                             related_name="notifications", db_index=False)  # (user, read_at) leads with it
     kind = models.CharField(_("kind"), max_length=32)
     message = models.CharField(_("message"), max_length=300)
     url = models.CharField(_("link"), max_length=200, blank=True)

@@ -27,14 +27,20 @@ def rows(queryset, values: dict):
     return selected
 
 
-def insert_select(model, selected) -> int:
-    """INSERT INTO model's table SELECT …: the rows are made by the database, never by Python.
-    `selected` comes from rows() (or a union of them). Returns the number of rows written."""
+def insert_select_sql(model, selected) -> tuple[str, list]:
+    """The INSERT INTO model's table SELECT … of `selected` (from rows()), as SQL and parameters."""
     columns = ", ".join(connection.ops.quote_name(model._meta.get_field(n).column) for n in selected._columns)
     sql, params = selected.query.sql_with_params()
     table = connection.ops.quote_name(model._meta.db_table)
+    return f"INSERT INTO {table} ({columns}) SELECT * FROM ({sql}) AS new_rows", list(params)  # noqa: S608
+
+
+def insert_select(model, selected) -> int:
+    """INSERT INTO model's table SELECT …: the rows are made by the database, never by Python.
+    `selected` comes from rows() (or a union of them). Returns the number of rows written."""
+    sql, params = insert_select_sql(model, selected)
     with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {table} ({columns}) SELECT * FROM ({sql}) AS new_rows", params)  # noqa: S608
+        cursor.execute(sql, params)
         return cursor.rowcount
 
 
