@@ -1,6 +1,7 @@
 """bench case_intake: cases reported through the HTTP API, on PostgreSQL, behind gunicorn.
 
-A throwaway PostgreSQL cluster (bench/_pg.py, server defaults: fsync and synchronous commit on),
+A throwaway PostgreSQL cluster (bench/_pg.py, with docs/deployment.md's production settings:
+shared_buffers a quarter of the memory; fsync and synchronous commit on),
 `manage.py migrate`, the demo district 淇滨区 (load_demo --no-cases) and the catalog; an API token
 for the district command center's operator. Then gunicorn serves gridgov.wsgi (DEBUG off, the
 demo profile's settings otherwise, persistent database connections) and 50 concurrent clients
@@ -47,7 +48,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench._pg import free_port, throwaway_postgres  # noqa: E402
+from bench._pg import free_port, production_settings, throwaway_postgres  # noqa: E402
 
 QUICK = os.environ.get("QUICK", "") not in ("", "0")
 REQUESTS = 600 if QUICK else 5000
@@ -480,7 +481,9 @@ def main() -> int:
         f"{CLIENTS} concurrent clients, {os.cpu_count()} CPU cores shared by clients, gunicorn and PostgreSQL "
         f"(load average {load_before} before starting)")
     results, baseline, error = {}, None, None
-    with tempfile.TemporaryDirectory(prefix="intake.") as var_dir, throwaway_postgres() as dsn:
+    settings = production_settings()
+    say("PostgreSQL settings: " + ", ".join(f"{k} = {v}" for k, v in settings.items()))
+    with tempfile.TemporaryDirectory(prefix="intake.") as var_dir, throwaway_postgres(settings=settings) as dsn:
         url = dsn_url(dsn)
         os.environ.update(DATABASE_URL=url, DEBUG="0", GRIDGOV_VAR_DIR=var_dir, LOG_LEVEL="ERROR")
         os.environ.pop("GRIDGOV_PROFILE", None)

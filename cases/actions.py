@@ -41,7 +41,7 @@ from core.counters import StampedCache
 from core.crypto import decrypt, encrypt
 from core.images import reencode
 from core.notify import notify, send_sms
-from core.sql import lock_row, reserve_id
+from core.sql import insert_row, lock_row, reserve_id
 from core.workcalendar import get_calendar
 from integrations import outbox
 
@@ -349,18 +349,19 @@ def report_case(
                 case.closed_on_time = True
             else:
                 _set_step(case, now, standard.accept_hours)
-            case.save(force_insert=True)
+            insert_row(case)
             if not reserved:
                 case.number = f"{day}{case.pk:07d}"
                 case.save(update_fields=["number"])
             if idempotency_key:
-                IdempotencyRecord.objects.create(key=idempotency_key, case=case)
+                insert_row(IdempotencyRecord(key=idempotency_key, case=case))
             role = ""
             if scope is not None and scope.roles:
                 role = scope.roles[0].role
-            event = CaseEvent.objects.create(case=case, action="self_resolve" if self_resolved else "report",
-                                             from_state="", to_state=case.state, actor=case.reporter, actor_role=role,
-                                             note=description, data={"channel": channel}, created_at=now)
+            event = CaseEvent(case=case, action="self_resolve" if self_resolved else "report", from_state="",
+                              to_state=case.state, actor=case.reporter, actor_role=role, note=description,
+                              data={"channel": channel}, created_at=now)
+            insert_row(event)
             for content in photo_contents:
                 _save_content(case, event, content, PhotoKind.BEFORE if self_resolved else PhotoKind.REPORT)
             for content in after_contents:

@@ -8,6 +8,7 @@ from django.forms.models import model_to_dict
 
 from core.middleware import current_request
 from core.models import AuditLog
+from core.sql import insert_row
 
 
 def snapshot(obj, fields: list[str] | None = None, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -48,7 +49,7 @@ def record(
         object_repr = object_repr or str(obj)[:255]
         district_code = district_code or getattr(obj, "district_code", "") or ""
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
-    return AuditLog.objects.create(
+    entry = AuditLog(
         actor=actor if authenticated else None,
         actor_repr=(actor.get_username() if authenticated else (str(actor) if actor else "system"))[:150],
         action=action,
@@ -61,3 +62,5 @@ def record(
         note=note[:500],
         ip=ip,
     )
+    insert_row(entry)  # append-only: an INSERT, never an UPDATE
+    return entry

@@ -44,6 +44,44 @@ def insert_select(model, selected) -> int:
         return cursor.rowcount
 
 
+_INSERTS: dict = {}  # (model, database, with the primary key) → (INSERT statement, its fields)
+
+
+def insert_row(obj) -> None:
+    """INSERT one new model instance: what `obj.save(force_insert=True)` writes, the same values
+    from the same field methods (pre_save, get_db_prep_save: auto_now_add, defaults, JSON), with
+    the statement made once per model instead of compiled on every call. The primary key is
+    written when set (core.sql.reserve_id) and read back otherwise. For the rows every action
+    writes (cases, their timeline, the audit log, the inbox); a model with save signals connected,
+    or an instance already saved, goes through save() as usual."""
+    from django.db.models.signals import post_save, pre_save
+
+    model = type(obj)
+    if not obj._state.adding or pre_save.has_listeners(model) or post_save.has_listeners(model):
+        obj.save(force_insert=True)
+        return
+    meta = model._meta
+    with_pk = obj.pk is not None
+    key = (model, connection.alias, with_pk)
+    entry = _INSERTS.get(key)
+    if entry is None:
+        fields = [f for f in meta.local_concrete_fields if with_pk or f is not meta.pk]
+        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+        sql = (f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({columns}) "  # noqa: S608
+               f"VALUES ({', '.join(['%s'] * len(fields))})")
+        if not with_pk:
+            sql += f" RETURNING {connection.ops.quote_name(meta.pk.column)}"
+        entry = _INSERTS[key] = (sql, fields)
+    sql, fields = entry
+    values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        if not with_pk:
+            obj.pk = cursor.fetchone()[0]
+    obj._state.adding = False
+    obj._state.db = connection.alias
+
+
 def lock_row(queryset, pk):
     """The row `pk` of `queryset`, locked FOR UPDATE, read with the queryset's joins.
 

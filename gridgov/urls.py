@@ -3,6 +3,10 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 urlpatterns = [
+    # the API first: reports and integrations resolve without trying every page's patterns
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/", include("gridgov.api_urls")),
     path("", include("web.urls")),
     path("accounts/", include("accounts.urls")),
     path("areas/", include("areas.urls")),
@@ -18,11 +22,8 @@ urlpatterns = [
     path("volunteers/", include("volunteers.urls")),
     path("cobuilding/", include("cobuilding.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("api/", include("gridgov.api_urls")),
     path("open311/v2/", include("open311.urls")),
     path("integrations/", include("integrations.urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),
     path("disputes/", include("disputes.urls")),
     path("meetings/", include("meetings.urls")),
