@@ -19,7 +19,8 @@ Each server configuration (sync workers; threaded workers) gets a warm-up, then 
 time, latency p50/p95/p99 per request (connection set-up included where the server closes the
 connection). With 50 requests always in flight, latency there is mostly time in the queue (50 /
 throughput), so the best configuration runs once more open loop — N requests at fixed times, 70 %
-of the throughput it reached — for the latency of a server that keeps up. Baseline in the same run: N single-row
+of the throughput it reached — for the latency of a server that keeps up. The targets are read
+that way: cases/s from the closed loop, p95 from the open loop. Baseline in the same run: N single-row
 INSERTs of equivalent rows into cases_case over one psycopg connection in autocommit (prepared
 statement), rows/s and p95.
 
@@ -515,9 +516,12 @@ def main() -> int:
         print(json.dumps({"bench": "case_intake", "quick": QUICK, "error": error}), flush=True)
         return 1
     best = max(results.values(), key=lambda r: r["cases_per_s"])
-    met = best["cases_per_s"] >= TARGET_CASES_PER_S and best["p95_ms"] <= TARGET_P95_MS
-    say(f"targets: ≥ {TARGET_CASES_PER_S} cases/s ({best['cases_per_s']}), p95 ≤ {TARGET_P95_MS} ms "
-        f"({best['p95_ms']}): {'met' if met else 'NOT met'}")
+    # throughput from the closed loop; latency from the open loop, where the server keeps up (with
+    # 50 requests always in flight, closed-loop latency is 50 / throughput whatever the server does)
+    latency = paced or best
+    met = best["cases_per_s"] >= TARGET_CASES_PER_S and latency["p95_ms"] <= TARGET_P95_MS
+    say(f"targets: ≥ {TARGET_CASES_PER_S} cases/s ({best['cases_per_s']}, closed loop), p95 ≤ {TARGET_P95_MS} ms "
+        f"({latency['p95_ms']}, {'open loop' if paced else 'closed loop'}): {'met' if met else 'NOT met'}")
     result = {
         "bench": "case_intake",
         "quick": QUICK,
