@@ -55,30 +55,20 @@ _STATE_LIST = ", ".join(f"'{s}'" for s in _STATES)
 _OWNER_LEVEL = {"cell": "grid"}  # cases.access.owner_level_of, in SQL below
 
 
-def _claim(sql: str, now) -> list[int]:
-    """Run a claim; `now` fills every placeholder, adapted as the ORM would (UTC text on SQLite)."""
+# what each claim takes (every %s is the sweep's `now`); no column here is qualified, so the same
+# text serves the plain claims and PostgreSQL's escalating UPDATE … FROM
+_DUE_SOON = (f"state IN ({_STATE_LIST}) AND warned_at IS NULL AND overdue_at IS NULL "
+             "AND warn_at <= %s AND due_at > %s")
+_OVERDUE = f"state IN ({_STATE_LIST}) AND overdue_at IS NULL AND due_at <= %s"
+
+
+def _claim(sql: str, now) -> list[tuple]:
+    """Run a claim and return its rows; `now` fills every placeholder, adapted as the ORM would
+    (UTC text on SQLite)."""
     value = connection.ops.adapt_datetimefield_value(now)
     with connection.cursor() as cursor:
         cursor.execute(sql, [value] * sql.count("%s"))
-        return [row[0] for row in cursor.fetchall()]
-
-
-def claim_warnings(now) -> list[int]:
-    table = connection.ops.quote_name(Case._meta.db_table)
-    return _claim(
-        f"UPDATE {table} SET warned_at = %s WHERE state IN ({_STATE_LIST}) "  # noqa: S608
-        "AND warned_at IS NULL AND overdue_at IS NULL AND warn_at <= %s AND due_at > %s RETURNING id",
-        now,
-    )
-
-
-def claim_overdue(now) -> list[int]:
-    table = connection.ops.quote_name(Case._meta.db_table)
-    return _claim(
-        f"UPDATE {table} SET overdue_at = %s, warned_at = COALESCE(warned_at, %s) "  # noqa: S608
-        f"WHERE state IN ({_STATE_LIST}) AND overdue_at IS NULL AND due_at <= %s RETURNING id",
-        now,
-    )
+        return cursor.fetchall()
 
 
 def _owner_role() -> Q:
@@ -184,8 +174,8 @@ def _level_of(alias: str) -> str:
 
 def _escalate(ids) -> int:
     """Move each case up one owning level: the owning area's parent, unless the owner is the
-    district. One UPDATE … FROM over the claimed ids (SQLite ≥ 3.33; PostgreSQL does this inside
-    its claim, _claim_overdue_pg)."""
+    district. One UPDATE … FROM over the claimed ids (SQLite ≥ 3.33; on PostgreSQL the overdue
+    claim itself does this, _claim_overdue)."""
     table, area = (connection.ops.quote_name(m._meta.db_table) for m in (Case, Area))
     ids_sql, ids_params = id_set(ids).as_sql(None, connection)
     with connection.cursor() as cursor:
@@ -206,15 +196,24 @@ def _escalate(ids) -> int:
 # the same INSERT … SELECTs, over the ids the claim returned.
 
 _CLAIMED = Case.objects.filter(pk__in=RawSQL("SELECT id FROM claimed", ()))
+_CLAIMED_ROW = "id, number, owner_area_id"  # what the notifications need of a claimed case
 
 
-def _with_records(claim_sql: str, claim_params: list, action: str, now, data: dict, returning: str):
+def _claim_recorded(claim_sql: str, now, action: str, data: dict, returning: str = _CLAIMED_ROW) -> list[tuple]:
+    """Run a claim (`… RETURNING id, number, owner_area_id`, the first three of `returning`) and
+    write one timeline and one audit row per claimed case; returns the claim's rows."""
+    if connection.vendor != "postgresql":
+        claimed = _claim(claim_sql, now)
+        if claimed:
+            _record([row[0] for row in claimed], action, now, data)
+        return claimed
     statements = _record_statements(_CLAIMED, action, now, data)
     # every piece is SQL made here or by the ORM, values are parameters
     sql = (f"WITH claimed AS ({claim_sql}), "  # noqa: S608
            + ", ".join(f"recorded_{i} AS ({s})" for i, (s, _p) in enumerate(statements))
            + f" SELECT {returning} FROM claimed")  # noqa: S608
-    params = [*claim_params, *(p for _s, ps in statements for p in ps)]
+    value = connection.ops.adapt_datetimefield_value(now)
+    params = [*[value] * claim_sql.count("%s"), *(p for _s, ps in statements for p in ps)]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
@@ -222,49 +221,37 @@ def _with_records(claim_sql: str, claim_params: list, action: str, now, data: di
 
 def _claim_warnings(now) -> list[tuple]:
     """Claim the newly yellow, write their timeline and audit rows: (id, number, owning area) rows."""
-    if connection.vendor != "postgresql":
-        ids = claim_warnings(now)
-        if ids:
-            _record(ids, "warn", now, {"due_at": F("due_at")})
-        return list(Case.objects.filter(pk__in=id_set(ids)).values_list("id", "number", "owner_area_id"))
     table = connection.ops.quote_name(Case._meta.db_table)
-    value = connection.ops.adapt_datetimefield_value(now)
-    return _with_records(
-        f"UPDATE {table} SET warned_at = %s WHERE state IN ({_STATE_LIST}) "  # noqa: S608
-        "AND warned_at IS NULL AND overdue_at IS NULL AND warn_at <= %s AND due_at > %s "
-        "RETURNING id, number, owner_area_id",
-        [value] * 3, "warn", now, {"due_at": F("due_at")}, "id, number, owner_area_id")
+    return _claim_recorded(f"UPDATE {table} SET warned_at = %s WHERE {_DUE_SOON} "  # noqa: S608
+                           f"RETURNING {_CLAIMED_ROW}", now, "warn", {"due_at": F("due_at")})
 
 
 def _claim_overdue(now) -> tuple[list[tuple], dict, int]:
     """Claim the newly overdue, write their timeline and audit rows and move each up one level:
     ((id, number, owning area before) rows, owning area → the area it moved up to, how many moved)."""
+    table, area = (connection.ops.quote_name(m._meta.db_table) for m in (Case, Area))
+    data = {"escalated_to": _parent_of_owner()}
     if connection.vendor != "postgresql":
-        ids = claim_overdue(now)
-        if not ids:
+        claimed = _claim_recorded(f"UPDATE {table} SET overdue_at = %s, warned_at = COALESCE(warned_at, %s) "  # noqa: S608
+                                  f"WHERE {_OVERDUE} RETURNING {_CLAIMED_ROW}", now, "overdue", data)
+        if not claimed:
             return [], {}, 0
-        _record(ids, "overdue", now, {"escalated_to": _parent_of_owner()})
-        claimed = list(Case.objects.filter(pk__in=id_set(ids)).values_list("id", "number", "owner_area_id"))
         above = dict(Area.objects.filter(pk__in={area for _i, _n, area in claimed}).exclude(level="district")
                      .values_list("id", "parent_id"))
-        return claimed, above, _escalate(ids)
-    table, area = (connection.ops.quote_name(m._meta.db_table) for m in (Case, Area))
-    value = connection.ops.adapt_datetimefield_value(now)
+        return claimed, above, _escalate([case_id for case_id, _n, _a in claimed])
     moved = "(up.to_id IS NOT NULL)::int"
-    rows_ = _with_records(
+    rows_ = _claim_recorded(
         # the escalation is in the claim itself: one new version of each row, heap-only (no column
         # it sets is indexed). `up`: each area, and the one its cases move up to (none above the
         # district); a small table, joined by hash
         f"WITH up AS MATERIALIZED (SELECT a.id, p.id AS to_id, {_level_of('p')} AS to_level "  # noqa: S608
         f"FROM {area} a LEFT JOIN {area} p ON p.id = a.parent_id AND a.level <> 'district') "
-        f"UPDATE {table} SET overdue_at = %s, warned_at = COALESCE({table}.warned_at, %s), "
-        f"owner_area_id = COALESCE(up.to_id, {table}.owner_area_id), "
-        f"owner_level = COALESCE(up.to_level, {table}.owner_level), "
-        f"escalation_count = {table}.escalation_count + {moved}, version = {table}.version + {moved} "
-        f"FROM up WHERE up.id = {table}.owner_area_id AND {table}.state IN ({_STATE_LIST}) "
-        f"AND {table}.overdue_at IS NULL AND {table}.due_at <= %s "
-        f"RETURNING {table}.id, {table}.number, up.id AS owner_before, up.to_id AS moved_to",
-        [value] * 3, "overdue", now, {"escalated_to": _parent_of_owner()}, "id, number, owner_before, moved_to")
+        f"UPDATE {table} SET overdue_at = %s, warned_at = COALESCE(warned_at, %s), "
+        f"owner_area_id = COALESCE(up.to_id, owner_area_id), owner_level = COALESCE(up.to_level, owner_level), "
+        f"escalation_count = escalation_count + {moved}, version = version + {moved} "
+        f"FROM up WHERE up.id = {table}.owner_area_id AND {_OVERDUE} "
+        f"RETURNING {table}.id, number, up.id AS owner_before, up.to_id AS moved_to",
+        now, "overdue", data, returning="id, number, owner_before, moved_to")
     claimed = [(case_id, number, owner) for case_id, number, owner, _to in rows_]
     above = {owner: to for _id, _number, owner, to in rows_ if to is not None}
     return claimed, above, sum(1 for *_rest, to in rows_ if to is not None)

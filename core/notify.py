@@ -7,6 +7,7 @@ import logging
 from django.db import transaction
 
 from core.crypto import mask_phone
+from core.sql import insert_row
 
 logger = logging.getLogger("gridgov.notify")
 
@@ -25,8 +26,6 @@ def notify(user_ids, kind: str, message: str, url: str = "", obj=None) -> None:
         rows = [Notification(user_id=uid, kind=kind, message=message[:300], url=url, object_type=object_type,
                              object_id=object_id) for uid in user_ids]
         if len(rows) == 1:  # one INSERT, committed by itself (bulk_create wraps even one in BEGIN … COMMIT)
-            from core.sql import insert_row
-
             insert_row(rows[0])
         else:
             Notification.objects.bulk_create(rows)

@@ -1,6 +1,7 @@
-"""Set-based writes through the ORM's SQL: rows made by the database from a queryset (INSERT …
-SELECT), and a set of ids as one bound parameter. Used where thousands of rows change at once
-(the deadline sweep, cases/jobs.py; the indicator rollups, indicators/rollups.py)."""
+"""Writes through the ORM's SQL without its per-call overhead. Set-based: rows made by the
+database from a queryset (INSERT … SELECT), and a set of ids as one bound parameter, where
+thousands of rows change at once (the deadline sweep, cases/jobs.py; the indicator rollups,
+indicators/rollups.py). Single rows: insert_row, for the rows every action writes."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import json
 
 from django.db import connection
 from django.db.models.expressions import RawSQL
+from django.db.models.signals import post_save, pre_save
 
 
 def id_set(ids) -> RawSQL:
@@ -54,8 +56,6 @@ def insert_row(obj) -> None:
     written when set (core.sql.reserve_id) and read back otherwise. For the rows every action
     writes (cases, their timeline, the audit log, the inbox); a model with save signals connected,
     or an instance already saved, goes through save() as usual."""
-    from django.db.models.signals import post_save, pre_save
-
     model = type(obj)
     if not obj._state.adding or pre_save.has_listeners(model) or post_save.has_listeners(model):
         obj.save(force_insert=True)

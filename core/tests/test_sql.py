@@ -1,5 +1,7 @@
 """core.sql.insert_row: the row it writes is the row save() writes."""
 
+import datetime as dt
+
 import pytest
 from django.db.models.signals import post_save
 
@@ -51,8 +53,6 @@ def test_insert_row_leaves_models_with_save_signals_to_save(cast):
 
     post_save.connect(listener, sender=WorkdayOverride, dispatch_uid="test-insert-row")
     try:
-        import datetime as dt
-
         override = WorkdayOverride(date=dt.date(2026, 12, 26), is_workday=True, note="调休")
         insert_row(override)
     finally:
